@@ -1,0 +1,3 @@
+from flagdeck.cli.main import main
+
+raise SystemExit(main())

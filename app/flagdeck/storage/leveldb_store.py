@@ -1,0 +1,267 @@
+"""Offline localStorage: the app is closed and its ``Local Storage/leveldb`` folder is ours.
+
+Reads never touch the app's folder: opening a LevelDB replays its log and may rewrite files, so a
+read opens a private snapshot copy (which also works while the app runs: mode ``busy``). Writes
+open the folder itself, only after checking nobody holds its ``LOCK`` and after the caller's
+``before_open`` hook (the backup copy) has run; each put is one synced LevelDB write batch
+(entry + META), so a kill at any moment leaves either the old or the new value.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Self
+
+import plyvel_next as plyvel
+
+from flagdeck.errors import NotALevelDB, StorageUnreadable, TargetBusy
+from flagdeck.storage import codec
+from flagdeck.storage.store import Entry, Mode
+from flagdeck.targets import process
+
+# Files a snapshot copy or a backup does not need: the lock and LevelDB's own text logs.
+_SKIP_FILES = frozenset({"LOCK", "LOG", "LOG.old"})
+
+
+def check_leveldb_dir(path: Path) -> None:
+    """Raise a clear error unless ``path`` looks like a readable LevelDB folder."""
+    if not path.exists():
+        raise NotALevelDB(f"{path} does not exist")
+    if not path.is_dir():
+        raise NotALevelDB(f"{path} is not a folder")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise StorageUnreadable(f"permission denied reading {path}")
+    current = path / "CURRENT"
+    if not current.is_file():
+        raise NotALevelDB(f"{path} is not a LevelDB folder (no CURRENT file)")
+    try:
+        manifest = current.read_text(encoding="ascii", errors="replace").strip()
+    except PermissionError as exc:
+        raise StorageUnreadable(f"permission denied reading {current}") from exc
+    if not manifest.startswith("MANIFEST-") or not (path / manifest).is_file():
+        raise StorageUnreadable(f"{path}: CURRENT names {manifest!r}, which is missing (corrupt LevelDB)")
+
+
+def copy_leveldb_dir(src: Path, dst: Path) -> int:
+    """Copy the LevelDB files of ``src`` into a new folder ``dst`` (0700, files 0600); bytes copied."""
+    dst.mkdir(mode=0o700, parents=True, exist_ok=False)
+    total = 0
+    for entry in os.scandir(src):
+        if entry.name in _SKIP_FILES or not entry.is_file(follow_symlinks=False):
+            continue
+        target = dst / entry.name
+        try:
+            shutil.copyfile(entry.path, target)
+        except FileNotFoundError:
+            continue  # a compaction removed it between listing and copying; LevelDB no longer needs it
+        except PermissionError as exc:
+            raise StorageUnreadable(f"permission denied reading {entry.path}") from exc
+        os.chmod(target, 0o600)
+        total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _translate(exc: Exception, path: Path) -> Exception:
+    text = str(exc)
+    low = text.lower()
+    if "lock" in low and ("unavailable" in low or "already held" in low or "resource" in low):
+        return busy_error(path)
+    if "permission denied" in low or "read-only" in low:
+        return StorageUnreadable(f"cannot write {path}: {text.splitlines()[0]}")
+    if isinstance(exc, plyvel.CorruptionError) or "corrupt" in low:
+        return StorageUnreadable(f"corrupt LevelDB in {path}: {text.splitlines()[0]}")
+    if "does not exist" in low:
+        return NotALevelDB(f"{path} is not a LevelDB folder ({text.splitlines()[0]})")
+    return StorageUnreadable(f"cannot open LevelDB in {path}: {text.splitlines()[0]}")
+
+
+def busy_error(path: Path) -> TargetBusy:
+    holder = process.lock_holder(path / "LOCK")
+    who = f"{holder.name} (pid {holder.pid})" if holder else "another program"
+    return TargetBusy(
+        f"{who} holds the storage in {path}; nothing was written",
+        hint="close the app, or start it with a debug port (flagdeck launch, or "
+        "--remote-debugging-port=N) and pass --debug-port N",
+    )
+
+
+class LevelDBStore:
+    """localStorage in a LevelDB folder. Use :meth:`open_read` or :meth:`open_write`."""
+
+    def __init__(self, db: plyvel.DB, path: Path, mode: Mode, snapshot_dir: Path | None) -> None:
+        self._db: plyvel.DB | None = db
+        self.path = path
+        self.mode: Mode = mode
+        self.location = str(path)
+        self._snapshot_dir = snapshot_dir
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open_read(cls, path: Path) -> LevelDBStore:
+        """Open a private copy of ``path``: no effect on the app's files, works while it runs."""
+        check_leveldb_dir(path)
+        busy = _lock_taken(path)
+        tmp = Path(tempfile.mkdtemp(prefix="flagdeck-snapshot-"))
+        try:
+            copy_leveldb_dir(path, tmp / "db")
+            db = _open(tmp / "db", path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return cls(db, path, "busy" if busy else "offline", tmp)
+
+    @classmethod
+    def open_write(cls, path: Path, *, before_open: Callable[[Path], None] | None = None) -> LevelDBStore:
+        """Open the folder itself for writing, after ``before_open(path)`` (the backup) ran."""
+        check_leveldb_dir(path)
+        if not os.access(path, os.W_OK):
+            raise StorageUnreadable(f"{path} is read-only; nothing was written")
+        if _lock_taken(path):
+            raise busy_error(path)
+        if before_open is not None:
+            before_open(path)
+        return cls(_open(path, path), path, "offline", None)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._snapshot_dir is not None:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
+            self._snapshot_dir = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def db(self) -> plyvel.DB:
+        if self._db is None:
+            raise StorageUnreadable(f"{self.path}: store already closed")
+        return self._db
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def origins(self) -> list[str]:
+        found: set[str] = set()
+        with self.db.iterator(prefix=codec.META_PREFIX, include_value=False) as it:
+            for key in it:
+                found.add(key[len(codec.META_PREFIX) :].decode("utf-8", "replace"))
+        # Entries whose origin has no META row: skip-scan one seek per origin.
+        with self.db.iterator(include_value=False) as it:
+            it.seek(codec.ENTRY_PREFIX)
+            for key in it:
+                if not key.startswith(codec.ENTRY_PREFIX):
+                    break
+                origin_bytes = key[1:].partition(codec.ORIGIN_SEPARATOR)[0]
+                found.add(origin_bytes.decode("utf-8", "replace"))
+                it.seek(codec.ENTRY_PREFIX + origin_bytes + b"\x01")
+        return sorted(o for o in found if self._has_entries(o))
+
+    def _has_entries(self, origin: str) -> bool:
+        with self.db.iterator(prefix=codec.entry_prefix(origin), include_value=False) as it:
+            return next(iter(it), None) is not None
+
+    def origins_with_key(self, key: str) -> list[str]:
+        return [o for o in self.origins() if self._find_raw_key(o, key) is not None]
+
+    def _iter_raw(self, origin: str) -> Iterator[tuple[bytes, bytes]]:
+        prefix = codec.entry_prefix(origin)
+        with self.db.iterator(prefix=prefix) as it:
+            for raw_key, raw_value in it:
+                yield raw_key[len(prefix) :], raw_value
+
+    def entries(self, origin: str) -> list[Entry]:
+        return [
+            Entry(_decode(raw_key), _decode(raw_value), raw_key, raw_value)
+            for raw_key, raw_value in self._iter_raw(origin)
+        ]
+
+    def _find_raw_key(self, origin: str, key: str) -> bytes | None:
+        """The encoded key as stored (either encoding), or None."""
+        prefix = codec.entry_prefix(origin)
+        for candidate in _key_encodings(key):
+            if self.db.get(prefix + candidate) is not None:
+                return candidate
+        return None
+
+    def get(self, origin: str, key: str) -> str | None:
+        raw_key = self._find_raw_key(origin, key)
+        if raw_key is None:
+            return None
+        raw_value = self.db.get(codec.entry_prefix(origin) + raw_key)
+        return None if raw_value is None else _decode(raw_value)
+
+    def meta(self, origin: str) -> codec.OriginMeta | None:
+        raw = self.db.get(codec.meta_key(origin))
+        return None if raw is None else codec.OriginMeta.parse(raw)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def put(self, origin: str, key: str, value: str | None) -> None:
+        raw_key = self._find_raw_key(origin, key) or codec.encode_string(key)
+        self._put_raw(origin, raw_key, None if value is None else codec.encode_string(value))
+
+    def put_raw(self, origin: str, entry: Entry) -> None:
+        raw_key = entry.raw_key or self._find_raw_key(origin, entry.key) or codec.encode_string(entry.key)
+        raw_value = entry.raw_value or codec.encode_string(entry.value)
+        self._put_raw(origin, raw_key, raw_value)
+
+    def _put_raw(self, origin: str, raw_key: bytes, raw_value: bytes | None) -> None:
+        if self.mode != "offline" or self._snapshot_dir is not None:
+            raise StorageUnreadable("this store was opened for reading")
+        full_key = codec.entry_prefix(origin) + raw_key
+        old_value = self.db.get(full_key)
+        old_size = 0 if old_value is None else len(raw_key) + len(old_value)
+        new_size = 0 if raw_value is None else len(raw_key) + len(raw_value)
+        meta = self.meta(origin)
+        if meta is None:
+            base = sum(len(k) + len(v) for k, v in self._iter_raw(origin))
+        else:
+            base = meta.size_bytes
+        size = max(0, base - old_size + new_size)
+        new_meta = codec.OriginMeta(codec.chromium_now(), size, meta.extra if meta else b"")
+        try:
+            with self.db.write_batch(sync=True) as batch:
+                if raw_value is None:
+                    batch.delete(full_key)
+                else:
+                    batch.put(full_key, raw_value)
+                if size or meta is not None:
+                    batch.put(codec.meta_key(origin), new_meta.serialize())
+        except plyvel.Error as exc:
+            raise _translate(exc, self.path) from exc
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return codec.decode_string(data)
+    except codec.CodecError:
+        return data.decode("latin-1")
+
+
+def _key_encodings(key: str) -> list[bytes]:
+    forms = [codec.encode_string(key)]
+    utf16 = bytes([codec.UTF16LE]) + key.encode("utf-16-le", "surrogatepass")
+    if utf16 not in forms:
+        forms.append(utf16)
+    return forms
+
+
+def _open(path: Path, shown: Path) -> plyvel.DB:
+    try:
+        return plyvel.DB(str(path), create_if_missing=False, paranoid_checks=True)
+    except plyvel.Error as exc:
+        raise _translate(exc, shown) from exc
+
+
+def _lock_taken(path: Path) -> bool:
+    """True when another process holds the LevelDB ``LOCK`` (POSIX fcntl / Windows share lock)."""
+    return process.lock_probe(path / "LOCK")

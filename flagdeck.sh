@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# flagdeck's one entry point on a fresh machine: finds Python >= 3.12, makes .venv, installs
+# flagdeck into it when pyproject.toml changed, then runs the command.
+#   ./flagdeck.sh demo        the main job on the embedded demo target
+#   ./flagdeck.sh test [ARGS] the test suite (what .ci/run calls)
+#   ./flagdeck.sh ARGS...     any flagdeck command, e.g. ./flagdeck.sh --target demo status
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+venv="${FLAGDECK_VENV:-$here/.venv}"
+
+py_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+
+find_python() {
+  local c
+  for c in "${FLAGDECK_PYTHON:-}" python3.13 python3.12 python3; do
+    [ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && py_ok "$c" && { command -v "$c"; return; }
+  done
+  local root="${PYENV_ROOT:-$HOME/.pyenv}"
+  command -v pyenv >/dev/null 2>&1 && root="$(pyenv root)"
+  for c in $(ls -d "$root"/versions/3.* 2>/dev/null | sort -rV); do
+    py_ok "$c/bin/python" && { echo "$c/bin/python"; return; }
+  done
+  echo "flagdeck: needs Python >= 3.12 (none found on PATH or under pyenv); set FLAGDECK_PYTHON" >&2
+  exit 2
+}
+
+ensure_venv() {
+  if [ ! -x "$venv/bin/python" ] || ! py_ok "$venv/bin/python"; then
+    local py; py="$(find_python)"
+    echo "flagdeck: creating $venv with $py" >&2
+    rm -rf "$venv"
+    "$py" -m venv "$venv"
+  fi
+  local stamp="$venv/.flagdeck-installed" want
+  want="$(cat "$here/pyproject.toml" | sha256sum | cut -c1-16)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "flagdeck: installing dependencies into $venv" >&2
+    local log="$venv/pip-install.log"
+    if ! { "$venv/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
+           "$venv/bin/python" -m pip install --disable-pip-version-check -e "$here[test,dev]"; } >"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      echo "flagdeck: installing into $venv failed (full log: $log)" >&2
+      exit 2
+    fi
+    echo "$want" > "$stamp"
+  fi
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  test)
+    shift
+    "$here/packaging/system-deps.sh" ensure
+    ensure_venv
+    cd "$here"
+    set +e
+    "$venv/bin/python" -m pytest "$@"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 5 ]; then
+      if [ "$#" -gt 0 ]; then
+        echo "flagdeck: no test matched '$*'" >&2; exit 0
+      fi
+      echo "flagdeck: pytest collected no tests: the suite itself is broken" >&2; exit 1
+    fi
+    exit "$rc"
+    ;;
+  *)
+    if [ "$cmd" = demo ]; then "$here/packaging/system-deps.sh" ensure; fi
+    ensure_venv
+    exec "$venv/bin/python" -m flagdeck "$@"
+    ;;
+esac
