@@ -240,6 +240,22 @@ class LevelDBStore:
             raise _translate(exc, self.path) from exc
 
 
+    def replace_all_from(self, other: LevelDBStore) -> None:
+        """Make this database hold exactly ``other``'s keys and values, in one synced batch."""
+        if self._snapshot_dir is not None:
+            raise StorageUnreadable("this store was opened for reading")
+        wanted = dict(other.db.iterator())
+        try:
+            with self.db.write_batch(sync=True) as batch:
+                for key in self.db.iterator(include_value=False):
+                    if key not in wanted:
+                        batch.delete(key)
+                for key, value in wanted.items():
+                    batch.put(key, value)
+        except plyvel.Error as exc:
+            raise _translate(exc, self.path) from exc
+
+
 def _decode(data: bytes) -> str:
     try:
         return codec.decode_string(data)

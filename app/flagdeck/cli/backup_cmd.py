@@ -1,0 +1,108 @@
+"""``backup``, ``backups``, ``diff ID``, ``restore ID``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from flagdeck import flag_ops
+from flagdeck.backups import Backup, BackupStore
+from flagdeck.cli.context import Context
+from flagdeck.cli.output import js, table
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    b = sub.add_parser("backup", help="back up the origin's localStorage (and the LevelDB folder offline)")
+    b.add_argument("--note", help="a note to keep with it")
+    b.set_defaults(func=cmd_backup)
+
+    ls = sub.add_parser("backups", help="list backups of the target")
+    ls.add_argument("--all", action="store_true", help="backups of every target")
+    ls.set_defaults(func=cmd_backups)
+
+    d = sub.add_parser("diff", help="what changed since a backup (flags, and names of other entries)")
+    d.add_argument("id", help="backup id, a unique prefix of it, or 'latest'")
+    d.set_defaults(func=cmd_diff)
+
+    r = sub.add_parser("restore", help="put a backup back (shows the diff first)")
+    r.add_argument("id", help="backup id, a unique prefix of it, or 'latest'")
+    r.add_argument("--scope", choices=["flags", "entries", "folder"], default="flags",
+                   help="flags: the flag key (default); entries: every entry of the origin; "
+                        "folder: the whole LevelDB as copied (offline)")
+    r.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    r.set_defaults(func=cmd_restore)
+
+
+def cmd_backup(args: argparse.Namespace, ctx: Context) -> Any:
+    backup = flag_ops.take_backup(ctx.target(), note=args.note)
+    ctx.emit(backup, lambda b: f"backup {b.id} ({b.mode}, origin {b.origin}, {b.entry_count} entries"
+                               f"{', folder copy' if b.folder_copy else ''}) in {b.path}")
+    return backup
+
+
+def cmd_backups(args: argparse.Namespace, ctx: Context) -> Any:
+    store = BackupStore()
+    backups = store.list(None if args.all else ctx.target().slug)
+    ctx.emit(backups, render_backups)
+    return backups
+
+
+def render_backups(backups: list[Backup]) -> str:
+    if not backups:
+        return "no backups yet"
+    rows = [[b.id, b.created[:19].replace("T", " "), b.mode, b.reason, b.origin,
+             _short(b.flag_value), "yes" if b.folder_copy else "no", b.note or ""] for b in backups]
+    return table(rows, ["ID", "CREATED", "MODE", "REASON", "ORIGIN", "FLAGS", "FOLDER", "NOTE"])
+
+
+def _short(text: str | None, width: int = 40) -> str:
+    if text is None:
+        return "(absent)"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_diff(args: argparse.Namespace, ctx: Context) -> Any:
+    result = flag_ops.diff_backup(ctx.target(), args.id)
+    ctx.emit(result, render_diff)
+    return result
+
+
+def render_diff(d: flag_ops.DiffResult) -> str:
+    lines = [f"backup {d.backup.id} ({d.backup.created}) -> now ({d.mode}), origin {d.backup.origin}"]
+    if not d.flag_changes:
+        lines.append(f"{d.backup.storage_key}: unchanged")
+    for c in d.flag_changes:
+        before = js(c.before) if c.before_present else "(absent)"
+        after = js(c.after) if c.after_present else "(absent)"
+        lines.append(f"  {c.flag}: {before} (backup) -> {after} (now)")
+    e = d.entries
+    if e.added or e.removed or e.changed:
+        lines.append(f"other entries: {len(e.changed)} changed, {len(e.added)} added, {len(e.removed)} removed "
+                     "since the backup (values not shown)")
+        for label, keys in (("changed", e.changed), ("added", e.added), ("removed", e.removed)):
+            if keys:
+                lines.append(f"  {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
+    else:
+        lines.append("other entries: unchanged")
+    return "\n".join(lines)
+
+
+def cmd_restore(args: argparse.Namespace, ctx: Context) -> Any:
+    def confirm(diff: flag_ops.DiffResult) -> bool:
+        if not ctx.json:
+            print(render_diff(diff))
+        else:
+            print(render_diff(diff), file=sys.stderr)
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            return False
+        answer = input(f"restore {args.scope} from backup {diff.backup.id}? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    result = flag_ops.restore_backup(ctx.target(), args.id, scope=args.scope, confirm=confirm)
+    ctx.emit(result, lambda r: "\n".join(
+        [f"restored {r.scope} from backup {r.restored_from.id} ({r.mode}); the state before is in backup "
+         f"{r.safety_backup.id if r.safety_backup else '-'}", *[f"note: {n}" for n in r.notes]]))
+    return result

@@ -1,0 +1,46 @@
+"""What every command gets: the parsed global options, the target (resolved on first use), output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flagdeck.cli import output
+from flagdeck.targets.resolve import Target, TargetOptions, resolve
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    _target: Target | None = field(default=None, init=False)
+
+    @property
+    def json(self) -> bool:
+        return bool(self.args.json)
+
+    def options(self) -> TargetOptions:
+        a = self.args
+        return TargetOptions(
+            target=a.target,
+            user_data_dir=Path(a.user_data_dir) if a.user_data_dir else None,
+            leveldb=Path(a.leveldb) if a.leveldb else None,
+            storage_key=a.storage_key,
+            origin=a.origin,
+            debug_port=a.debug_port,
+        )
+
+    def target(self) -> Target:
+        if self._target is None:
+            self._target = resolve(self.options())
+        return self._target
+
+    def emit(self, result: Any, render: Callable[[Any], str]) -> None:
+        output.emit(result, self.json, render)
+
+    def info(self, text: str) -> None:
+        """Progress and notes for people: stderr, so ``--json`` stdout stays one document."""
+        print(text, file=sys.stderr)

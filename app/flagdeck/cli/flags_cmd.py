@@ -1,0 +1,131 @@
+"""``status`` and ``flags get|set|unset``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from flagdeck import flag_ops
+from flagdeck.cli.context import Context
+from flagdeck.cli.output import js, table
+from flagdeck.errors import UsageError
+from flagdeck.storage.flags import FlagReport, parse_assignment
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("status", help="target, mode, origin, stored and effective flags, warnings")
+    p.set_defaults(func=cmd_status)
+
+    flags = sub.add_parser("flags", help="read or change flags")
+    fsub = flags.add_subparsers(dest="flags_cmd", required=True, metavar="get|set|unset")
+    g = fsub.add_parser("get", help="effective value of one flag, or all")
+    g.add_argument("name", nargs="?")
+    g.set_defaults(func=cmd_get)
+    s = fsub.add_parser("set", help="set flags: NAME=VALUE ... (VALUE is JSON; true/false are booleans)")
+    s.add_argument("assignments", nargs="+", metavar="NAME=VALUE")
+    _write_options(s)
+    s.set_defaults(func=cmd_set)
+    u = fsub.add_parser("unset", help="remove flags from the stored document (back to the default)")
+    u.add_argument("names", nargs="+", metavar="NAME")
+    _write_options(u)
+    u.set_defaults(func=cmd_unset)
+
+
+def _write_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="write a name/value the catalogue does not know")
+    p.add_argument("--repair", action="store_true",
+                   help="the stored document is not a JSON object: back up its text and start a fresh one")
+    p.add_argument("--reload", action="store_true", help="live: reload the page so it reads the new flags")
+    p.add_argument("--note", help="note kept with the backup taken before the write")
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> Any:
+    result = flag_ops.status(ctx.target())
+    ctx.emit(result, render_status)
+    return result
+
+
+def cmd_get(args: argparse.Namespace, ctx: Context) -> Any:
+    result = flag_ops.status(ctx.target())
+    if args.name is None:
+        ctx.emit(result, render_status)
+        return result
+    state = result.report.flag(args.name)
+    doc_values = result.report.document.values or {}
+    if state is None and args.name not in doc_values:
+        raise UsageError(f"{args.name} is neither a flag of this target nor stored",
+                         hint="flagdeck flags get lists them")
+    value = state.effective if state else doc_values[args.name]
+    payload = {"name": args.name, "value": value, "stored": args.name in doc_values,
+               "enabled": state.enabled if state else None, "source": state.source if state else "localStorage",
+               "known": state is not None, "mode": result.mode, "origin": result.origin}
+    ctx.emit(payload, lambda p: js(p["value"]))
+    return payload
+
+
+def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
+    assignments = [parse_assignment(a) for a in args.assignments]
+    result = flag_ops.write_flags(ctx.target(), assignments=assignments, force=args.force,
+                                  repair=args.repair, reload=args.reload, note=args.note,
+                                  reason="flags set")
+    ctx.emit(result, render_write)
+    return result
+
+
+def cmd_unset(args: argparse.Namespace, ctx: Context) -> Any:
+    result = flag_ops.write_flags(ctx.target(), removals=args.names, repair=args.repair, reload=args.reload,
+                                  note=args.note, reason="flags unset")
+    ctx.emit(result, render_write)
+    return result
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def render_flags(report: FlagReport) -> str:
+    rows = []
+    for f in report.flags:
+        stored = js(f.stored_value) if f.stored else "-"
+        acts = "ON" if f.enabled else "off"
+        rows.append([f.name, stored, js(f.effective), acts, f.source, js(f.default)])
+    lines = [table(rows, ["FLAG", "STORED", "EFFECTIVE", "ACTS", "SOURCE", "DEFAULT"])]
+    for w in report.warnings:
+        lines.append(f"warning: {w.message}")
+    return "\n".join(lines)
+
+
+def render_status(r: flag_ops.StatusResult) -> str:
+    t = r.target
+    doc = r.report.document
+    stored = "absent" if not doc.present else (doc.raw if doc.valid else f"{doc.raw!r} ({doc.error})")
+    lines = [
+        f"target:  {t.name}",
+        f"storage: {t.leveldb_dir}",
+        f"mode:    {r.mode}" + (f" (debug port {t.debug_port})" if r.mode == "live" else ""),
+        f"origin:  {r.origin or '-'}",
+        f"{t.storage_key}: {stored}",
+        "",
+        render_flags(r.report),
+    ]
+    lines += [f"note: {n}" for n in r.notes]
+    return "\n".join(lines)
+
+
+def render_write(r: flag_ops.WriteResult) -> str:
+    lines = []
+    if not r.changes:
+        lines.append("no change: the stored flags already were so")
+    for c in r.changes:
+        before = js(c.before) if c.before_present else "(absent)"
+        after = js(c.after) if c.after_present else "(absent)"
+        lines.append(f"{c.flag}: {before} -> {after}")
+    lines.append(f"mode {r.mode}, origin {r.origin}" + (f", backup {r.backup.id}" if r.backup else ""))
+    if r.reloaded:
+        lines.append(f"page reloaded in {r.reload_seconds:.2f} s")
+    for w in r.report.warnings:
+        lines.append(f"warning: {w.message}")
+    lines += [f"note: {n}" for n in r.notes]
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+"""``targets``: the presets, and which are installed or running here."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from flagdeck.cli.context import Context
+from flagdeck.cli.output import table
+from flagdeck.targets.discover import TargetInfo, discover
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("targets", help="list target presets and which are installed or running")
+    p.set_defaults(func=cmd_targets)
+
+
+def cmd_targets(args: argparse.Namespace, ctx: Context) -> Any:
+    infos = discover()
+    ctx.emit(infos, render)
+    return infos
+
+
+def render(infos: list[TargetInfo]) -> str:
+    rows = []
+    for i in infos:
+        running = ", ".join(f"{p.name} ({p.pid})" for p in i.running[:3]) or "-"
+        rows.append([i.name, i.display_name, "yes" if i.installed else "no", running,
+                     "locked" if i.storage_locked else "-", str(i.debug_port or "-")])
+    text = table(rows, ["PRESET", "APP", "INSTALLED", "RUNNING", "STORAGE", "PORT"])
+    details = [f"{i.name}: {p}" for i in infos for p in i.profiles]
+    return text + ("\n\nprofiles:\n  " + "\n  ".join(details) if details else "")

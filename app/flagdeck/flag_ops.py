@@ -1,0 +1,259 @@
+"""Flag operations: status, set/unset, backup, diff and restore, each returning a result value.
+
+The CLI prints these results, the UI shows them, evidence bundles store them. Nothing here
+prints or knows about Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flagdeck import access
+from flagdeck.backups import Backup, BackupStore
+from flagdeck.errors import NeedsConfirmation, UsageError
+from flagdeck.storage.flags import FlagDocument, FlagReport, check_assignment, evaluate
+from flagdeck.storage.store import Entry, LocalStorageStore
+from flagdeck.targets.resolve import Target
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    target: Target
+    mode: str
+    origin: str | None
+    origins: list[str]
+    report: FlagReport
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Change:
+    flag: str
+    before: Any
+    after: Any
+    before_present: bool
+    after_present: bool
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    target: Target
+    mode: str
+    origin: str
+    backup: Backup | None  # None when nothing needed writing
+    before: str | None
+    after: str | None
+    changes: list[Change]
+    report: FlagReport
+    reloaded: bool = False
+    reload_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def status(target: Target) -> StatusResult:
+    opened = access.open_read(target)
+    with opened.store as store:
+        origin = access.resolve_origin(store, target)
+        raw = store.get(origin, target.storage_key) if origin else None
+        origins = store.origins()
+        notes = list(opened.notes)
+        if origin is None:
+            notes.append(f"no origin holds {target.storage_key}: the app runs on its defaults"
+                         + (f"; origins present: {', '.join(origins)}" if origins else ""))
+        report = evaluate(FlagDocument.parse(raw), target.catalogue)
+        return StatusResult(target, store.mode, origin, origins, report, notes)
+
+
+def _changes(before: FlagDocument, after: FlagDocument) -> list[Change]:
+    old, new = before.values or {}, after.values or {}
+    out = []
+    for name in dict.fromkeys([*old, *new]):
+        if name not in old or name not in new or old[name] != new[name] or type(old[name]) is not type(new[name]):
+            out.append(Change(name, old.get(name), new.get(name), name in old, name in new))
+    return out
+
+
+def _reload(store: LocalStorageStore, origin: str) -> float | None:
+    reload = getattr(store, "reload", None)
+    return None if reload is None else float(reload(origin))
+
+
+def write_flags(
+    target: Target,
+    *,
+    assignments: list[tuple[str, Any]] = (),  # type: ignore[assignment]
+    removals: list[str] = (),  # type: ignore[assignment]
+    force: bool = False,
+    repair: bool = False,
+    reload: bool = False,
+    reason: str = "flags set",
+    note: str | None = None,
+    backups: BackupStore | None = None,
+) -> WriteResult:
+    """Set and/or remove flags in one backed-up write; other keys stay byte-identical."""
+    if not assignments and not removals:
+        raise UsageError("nothing to change")
+    with access.write_session(target, reason=reason, note=note, backups=backups) as session:
+        raw = session.current()
+        doc = FlagDocument.parse(raw)
+        notes = list(session.notes)
+        if not doc.valid:
+            if not repair:
+                doc.require_valid(target.storage_key)
+            notes.append(f"--repair: the invalid {target.storage_key} text is kept in backup "
+                         f"{session.backup.id}; starting a fresh object")
+            doc = FlagDocument.parse("{}")
+        for name, value in assignments:
+            check_assignment(name, value, target.catalogue, doc, force=force)
+        text = doc.text()
+        for name, value in assignments:
+            text = FlagDocument.parse(text).with_value(name, value)
+        for name in removals:
+            text = FlagDocument.parse(text).without(name)
+        new_raw: str | None = text
+        if new_raw != raw:
+            session.put(target.storage_key, new_raw)
+        reloaded, seconds = False, None
+        if reload and session.mode == "live":
+            seconds = _reload(session.store, session.origin)
+            reloaded = seconds is not None
+        elif reload:
+            notes.append("--reload ignored offline: the app reads the flags on its next start")
+        elif session.mode == "live":
+            notes.append("the page reads flags once at load: reload it (--reload) for the change to apply")
+        else:
+            notes.append("written offline: the app sees it on its next start")
+        after_doc = FlagDocument.parse(new_raw)
+        return WriteResult(
+            target, session.mode, session.origin, session.backup if session.written else None, raw, new_raw,
+            _changes(FlagDocument.parse(raw) if doc.valid else FlagDocument.parse("{}"), after_doc),
+            evaluate(after_doc, target.catalogue), reloaded, seconds, notes,
+        )
+
+
+# --- backups -------------------------------------------------------------------------------------
+
+
+def take_backup(target: Target, note: str | None = None, backups: BackupStore | None = None) -> Backup:
+    """A manual backup: same as the one before a write, without the write."""
+    opened_backups = backups or BackupStore()
+    with access.write_session(target, reason="manual", note=note, backups=opened_backups,
+                              keep_unused_backup=True) as session:
+        return session.backup
+
+
+@dataclass(frozen=True)
+class EntryDiff:
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    target: Target
+    backup: Backup
+    mode: str
+    flag_changes: list[Change]  # backup → now
+    before: str | None
+    now: str | None
+    entries: EntryDiff  # other keys of the origin (names only: values may hold secrets)
+
+
+def _entry_diff(backup_entries: list[Entry], current: list[Entry], skip: str) -> EntryDiff:
+    old = {e.key: e.value for e in backup_entries if e.key != skip}
+    new = {e.key: e.value for e in current if e.key != skip}
+    return EntryDiff(
+        added=sorted(set(new) - set(old)),
+        removed=sorted(set(old) - set(new)),
+        changed=sorted(k for k in set(old) & set(new) if old[k] != new[k]),
+    )
+
+
+def diff_backup(target: Target, ident: str, backups: BackupStore | None = None) -> DiffResult:
+    store_b = backups or BackupStore()
+    backup = store_b.find(ident, target.slug)
+    opened = access.open_read(target)
+    with opened.store as store:
+        now = store.get(backup.origin, backup.storage_key)
+        current = store.entries(backup.origin)
+        return DiffResult(
+            target, backup, store.mode,
+            _changes(FlagDocument.parse(backup.flag_value), FlagDocument.parse(now)),
+            backup.flag_value, now,
+            _entry_diff(store_b.entries(backup), current, backup.storage_key),
+        )
+
+
+RestoreScope = Literal["flags", "entries", "folder"]
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    target: Target
+    restored_from: Backup
+    scope: RestoreScope
+    diff: DiffResult
+    safety_backup: Backup | None
+    mode: str
+    notes: list[str] = field(default_factory=list)
+
+
+def restore_backup(
+    target: Target,
+    ident: str,
+    *,
+    scope: RestoreScope = "flags",
+    confirm: Callable[[DiffResult], bool] | None = None,
+    backups: BackupStore | None = None,
+) -> RestoreResult:
+    """Put a backup back after showing its diff to ``confirm`` (None or False answer: refuse).
+
+    ``flags`` restores the storage key; ``entries`` every entry of the origin (keys added since
+    are removed); ``folder`` the byte-exact LevelDB copy (offline only, app closed).
+    """
+    store_b = backups or BackupStore()
+    diff = diff_backup(target, ident, store_b)
+    backup = diff.backup
+    if confirm is None or not confirm(diff):
+        raise NeedsConfirmation("restore not confirmed; nothing was written", hint="pass --yes to restore")
+    if scope == "folder":
+        return _restore_folder(target, backup, diff, store_b)
+    origin_target = target.with_origin(backup.origin)
+    with access.write_session(origin_target, reason=f"before restore {backup.id}", backups=store_b) as session:
+        if scope == "flags":
+            session.put(backup.storage_key, backup.flag_value)
+        else:
+            saved = store_b.entries(backup)
+            saved_keys = {e.key for e in saved}
+            for entry in session.store.entries(session.origin):
+                if entry.key not in saved_keys:
+                    session.put(entry.key, None)
+            for entry in saved:
+                session.put_raw(entry)
+        notes = list(session.notes)
+        return RestoreResult(target, backup, scope, diff, session.backup, session.mode, notes)
+
+
+def _restore_folder(target: Target, backup: Backup, diff: DiffResult, store_b: BackupStore) -> RestoreResult:
+    """Make the whole LevelDB hold exactly what the backup's folder copy holds, in one batch."""
+    from flagdeck.storage.leveldb_store import LevelDBStore
+
+    if not backup.folder_copy:
+        raise UsageError(f"backup {backup.id} has no folder copy (live backup, or pruned by retention)",
+                         hint="restore with --scope entries instead")
+    with access.write_session(target, reason=f"before folder restore {backup.id}", backups=store_b) as session:
+        if not isinstance(session.store, LevelDBStore):
+            raise UsageError("a folder restore needs the app closed", hint="close it, or use --scope entries")
+        with LevelDBStore.open_read(backup.path / "leveldb") as saved:
+            session.written = True
+            session.store.replace_all_from(saved)
+        return RestoreResult(target, backup, "folder", diff, session.backup, "offline",
+                             [f"every key of the LevelDB is now as in backup {backup.id}; the state before "
+                              f"is in backup {session.backup.id}"])

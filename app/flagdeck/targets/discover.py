@@ -1,0 +1,47 @@
+"""Which preset targets are installed (profile on disk) and running (process, LOCK, debug port)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flagdeck.targets import locate, presets, process
+from flagdeck.targets.presets import Preset
+from flagdeck.targets.resolve import read_devtools_port
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    name: str
+    display_name: str
+    description: str
+    source: str
+    profiles: list[Path] = field(default_factory=list)
+    running: list[process.ProcInfo] = field(default_factory=list)
+    storage_locked: bool = False
+    debug_port: int | None = None
+
+    @property
+    def installed(self) -> bool:
+        return bool(self.profiles)
+
+
+def describe(preset: Preset) -> TargetInfo:
+    profiles = locate.installed_dirs(preset)
+    locked = False
+    port = None
+    holders: list[process.ProcInfo] = []
+    for root in profiles:
+        _, leveldb = locate.leveldb_in(root)
+        holder = process.lock_holder(leveldb / "LOCK")
+        if holder is not None:
+            locked = True
+            holders.append(holder)
+        port = port or read_devtools_port(root)
+    running = holders or (process.find_by_names(list(preset.process_names)) if preset.process_names else [])
+    return TargetInfo(preset.name, preset.display_name, preset.description, preset.source,
+                      profiles, running, locked, port)
+
+
+def discover() -> list[TargetInfo]:
+    return [describe(p) for p in presets.load_all().values()]
