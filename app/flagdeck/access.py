@@ -131,8 +131,7 @@ def write_session(
     The backup is dropped again when the block writes nothing, unless ``keep_unused_backup``.
     """
     backups = backups or BackupStore()
-    lock_kwargs = {} if lock_wait is None else {"wait": lock_wait}
-    with target_lock(target.slug, purpose=reason, **lock_kwargs):
+    with target_lock(target.slug, purpose=reason, wait=lock_wait):
         live, notes = _try_live(target)
         pending: PendingBackup | None = None
         store: LocalStorageStore

@@ -248,7 +248,8 @@ def _restore_folder(target: Target, backup: Backup, diff: DiffResult, store_b: B
     if not backup.folder_copy:
         raise UsageError(f"backup {backup.id} has no folder copy (live backup, or pruned by retention)",
                          hint="restore with --scope entries instead")
-    with access.write_session(target, reason=f"before folder restore {backup.id}", backups=store_b) as session:
+    with access.write_session(target.with_origin(backup.origin), reason=f"before folder restore {backup.id}",
+                              backups=store_b) as session:
         if not isinstance(session.store, LevelDBStore):
             raise UsageError("a folder restore needs the app closed", hint="close it, or use --scope entries")
         with LevelDBStore.open_read(backup.path / "leveldb") as saved:

@@ -7,7 +7,7 @@ The product layout keeps ``resources/`` beside ``app/``. A wheel ships it as the
 from __future__ import annotations
 
 import importlib.resources
-from importlib.abc import Traversable
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 

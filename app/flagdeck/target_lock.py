@@ -20,6 +20,14 @@ from flagdeck.errors import TargetBusy
 DEFAULT_WAIT = 15.0
 
 
+def default_wait() -> float:
+    """``FLAGDECK_LOCK_WAIT`` seconds, else 15."""
+    try:
+        return float(os.environ.get("FLAGDECK_LOCK_WAIT", DEFAULT_WAIT))
+    except ValueError:
+        return DEFAULT_WAIT
+
+
 def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":
         import msvcrt
@@ -39,8 +47,9 @@ def _try_lock(fd: int) -> bool:
 
 
 @contextlib.contextmanager
-def target_lock(slug: str, *, wait: float = DEFAULT_WAIT, purpose: str = "write") -> Iterator[None]:
+def target_lock(slug: str, *, wait: float | None = None, purpose: str = "write") -> Iterator[None]:
     """Hold the writer lock of ``slug`` for the block; wait up to ``wait`` seconds for it."""
+    wait = default_wait() if wait is None else wait
     path = paths.sub_dir("locks") / f"{slug}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:

@@ -154,14 +154,17 @@ def threading_call(session: cdp.CDPSession, request_id: str) -> None:
     # Listeners run on the reader thread; answering from it would deadlock, so hand it off.
     import threading
 
-    threading.Thread(
-        target=lambda: session.call(
-            "Fetch.fulfillRequest", requestId=request_id, responseCode=200,
-            responseHeaders=[{"name": "Content-Type", "value": "text/html"}],
-            body=base64.b64encode(BLANK.encode()).decode(),
-        ),
-        daemon=True,
-    ).start()
+    def answer() -> None:
+        try:
+            session.call(
+                "Fetch.fulfillRequest", requestId=request_id, responseCode=200,
+                responseHeaders=[{"name": "Content-Type", "value": "text/html"}],
+                body=base64.b64encode(BLANK.encode()).decode(),
+            )
+        except Exception:
+            pass  # the session closed while a late request was paused: nothing to serve
+
+    threading.Thread(target=answer, daemon=True).start()
 
 
 def _js(text: str) -> str:

@@ -82,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), ExitCode.USAGE, as_json, {"kind": "usage", "message": str(exc)})
     except FlagdeckError as exc:
         return _fail(f"flagdeck: {exc}", exc.exit_code, as_json, exc.as_dict())
+    except OSError as exc:  # the disk said no where no flagdeck check did: still one line
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"flagdeck: {exc.strerror or exc}{where}", ExitCode.UNREADABLE, as_json,
+                     {"kind": "os-error", "message": f"{exc.strerror or exc}{where}"})
     except KeyboardInterrupt:
         return _fail("flagdeck: interrupted", ExitCode.USAGE, as_json, {"kind": "interrupted"})
     except BrokenPipeError:

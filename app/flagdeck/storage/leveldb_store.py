@@ -98,6 +98,19 @@ class LevelDBStore:
         self.mode: Mode = mode
         self.location = str(path)
         self._snapshot_dir = snapshot_dir
+        try:
+            self._check_version()
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_version(self) -> None:
+        """Chromium writes ``VERSION`` when it creates the database; reading it also checks that
+        block's checksum (iterators may hide a damaged block, point reads do not)."""
+        if self._get(codec.VERSION_KEY) is not None:
+            return
+        if next(self._iterator(include_value=False), None) is not None:
+            raise NotALevelDB(f"{self.path} is a LevelDB but not Chromium's localStorage (no VERSION key)")
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -147,48 +160,76 @@ class LevelDBStore:
             raise StorageUnreadable(f"{self.path}: store already closed")
         return self._db
 
+    def _get(self, key: bytes) -> bytes | None:
+        try:
+            value: bytes | None = self.db.get(key, verify_checksums=True)
+        except plyvel.Error as exc:
+            raise _translate(exc, self.path) from exc
+        return value
+
+    def _iterator(self, **kwargs: object) -> Iterator[object]:
+        """A checksum-verifying iterator whose LevelDB errors become flagdeck errors."""
+        try:
+            with self.db.iterator(verify_checksums=True, **kwargs) as it:
+                yield from it
+        except plyvel.Error as exc:
+            raise _translate(exc, self.path) from exc
+
     # --- reading ------------------------------------------------------------------------------
 
     def origins(self) -> list[str]:
         found: set[str] = set()
-        with self.db.iterator(prefix=codec.META_PREFIX, include_value=False) as it:
-            for key in it:
-                found.add(key[len(codec.META_PREFIX) :].decode("utf-8", "replace"))
-        # Entries whose origin has no META row: skip-scan one seek per origin.
-        with self.db.iterator(include_value=False) as it:
-            it.seek(codec.ENTRY_PREFIX)
-            for key in it:
-                if not key.startswith(codec.ENTRY_PREFIX):
-                    break
-                origin_bytes = key[1:].partition(codec.ORIGIN_SEPARATOR)[0]
-                found.add(origin_bytes.decode("utf-8", "replace"))
-                it.seek(codec.ENTRY_PREFIX + origin_bytes + b"\x01")
+        for key in self._iterator(prefix=codec.META_PREFIX, include_value=False):
+            found.add(key[len(codec.META_PREFIX) :].decode("utf-8", "replace"))  # type: ignore[index]
+        # Entries whose origin has no META row: skip-scan, one seek per origin.
+        try:
+            with self.db.iterator(include_value=False, verify_checksums=True) as it:
+                it.seek(codec.ENTRY_PREFIX)
+                for key in it:
+                    if not key.startswith(codec.ENTRY_PREFIX):
+                        break
+                    origin_bytes = key[1:].partition(codec.ORIGIN_SEPARATOR)[0]
+                    found.add(origin_bytes.decode("utf-8", "replace"))
+                    it.seek(codec.ENTRY_PREFIX + origin_bytes + b"\x01")
+        except plyvel.Error as exc:
+            raise _translate(exc, self.path) from exc
         return sorted(o for o in found if self._has_entries(o))
 
     def _has_entries(self, origin: str) -> bool:
-        with self.db.iterator(prefix=codec.entry_prefix(origin), include_value=False) as it:
-            return next(iter(it), None) is not None
+        return next(self._iterator(prefix=codec.entry_prefix(origin), include_value=False), None) is not None
 
     def origins_with_key(self, key: str) -> list[str]:
         return [o for o in self.origins() if self._find_raw_key(o, key) is not None]
 
     def _iter_raw(self, origin: str) -> Iterator[tuple[bytes, bytes]]:
         prefix = codec.entry_prefix(origin)
-        with self.db.iterator(prefix=prefix) as it:
-            for raw_key, raw_value in it:
-                yield raw_key[len(prefix) :], raw_value
+        for raw_key, raw_value in self._iterator(prefix=prefix):  # type: ignore[misc]
+            yield raw_key[len(prefix) :], raw_value
 
     def entries(self, origin: str) -> list[Entry]:
-        return [
+        """Every entry of ``origin``; raises when they disagree with the origin's META size.
+
+        LevelDB iterators can end early without an error on a damaged block; Chromium's own
+        bookkeeping (META size_bytes = sum of encoded key and value lengths) exposes that.
+        """
+        found = [
             Entry(_decode(raw_key), _decode(raw_value), raw_key, raw_value)
             for raw_key, raw_value in self._iter_raw(origin)
         ]
+        meta = self.meta(origin)
+        size = sum(len(e.raw_key or b"") + len(e.raw_value or b"") for e in found)
+        if meta is not None and meta.size_bytes != size:
+            raise StorageUnreadable(
+                f"corrupt or inconsistent LevelDB in {self.path}: origin {origin} should hold "
+                f"{meta.size_bytes} bytes of entries, LevelDB returns {size}; refusing to guess"
+            )
+        return found
 
     def _find_raw_key(self, origin: str, key: str) -> bytes | None:
         """The encoded key as stored (either encoding), or None."""
         prefix = codec.entry_prefix(origin)
         for candidate in _key_encodings(key):
-            if self.db.get(prefix + candidate) is not None:
+            if self._get(prefix + candidate) is not None:
                 return candidate
         return None
 
@@ -196,11 +237,11 @@ class LevelDBStore:
         raw_key = self._find_raw_key(origin, key)
         if raw_key is None:
             return None
-        raw_value = self.db.get(codec.entry_prefix(origin) + raw_key)
+        raw_value = self._get(codec.entry_prefix(origin) + raw_key)
         return None if raw_value is None else _decode(raw_value)
 
     def meta(self, origin: str) -> codec.OriginMeta | None:
-        raw = self.db.get(codec.meta_key(origin))
+        raw = self._get(codec.meta_key(origin))
         return None if raw is None else codec.OriginMeta.parse(raw)
 
     # --- writing ------------------------------------------------------------------------------
@@ -218,7 +259,7 @@ class LevelDBStore:
         if self.mode != "offline" or self._snapshot_dir is not None:
             raise StorageUnreadable("this store was opened for reading")
         full_key = codec.entry_prefix(origin) + raw_key
-        old_value = self.db.get(full_key)
+        old_value = self._get(full_key)
         old_size = 0 if old_value is None else len(raw_key) + len(old_value)
         new_size = 0 if raw_value is None else len(raw_key) + len(raw_value)
         meta = self.meta(origin)
@@ -244,10 +285,10 @@ class LevelDBStore:
         """Make this database hold exactly ``other``'s keys and values, in one synced batch."""
         if self._snapshot_dir is not None:
             raise StorageUnreadable("this store was opened for reading")
-        wanted = dict(other.db.iterator())
+        wanted = dict(other._iterator())  # type: ignore[arg-type]
         try:
             with self.db.write_batch(sync=True) as batch:
-                for key in self.db.iterator(include_value=False):
+                for key in self._iterator(include_value=False):
                     if key not in wanted:
                         batch.delete(key)
                 for key, value in wanted.items():

@@ -1,0 +1,171 @@
+"""Shared fixtures: private user dirs per test, and localStorage profiles written by real engines.
+
+Profiles are written once per session by a real QtWebEngine (PySide6) and by Debian's Chromium,
+then copied per test. Nothing here builds a LevelDB by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.engines import chromium as chromium_engine
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""):
+    _flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (_flags + " --no-sandbox").strip()
+
+REPO = Path(__file__).resolve().parents[1]
+FLAGS_ON = '{"USE_UNIFIED_DB_SERVICE":true}'
+SECRET = "sk-test-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+PERSIST = json.dumps({"llm": json.dumps({"providers": [{"id": "openai", "apiKey": SECRET}]}), "_persist": "{}"})
+
+# The localStorage every engine-written test profile holds.
+PROFILE_CONTENT: dict[str, dict[str, str]] = {
+    "file://": {
+        "featureFlags": FLAGS_ON,
+        "persist:cherry-studio": PERSIST,
+        "language": "zh-CN",
+        "unicode ☃ key": "värde ☃ 𝄞",
+    },
+    "https://example.com": {"theme": "dark", "session": "abc"},
+    "http://localhost:5173": {"featureFlagsOld": '{"USE_UNIFIED_DB_SERVICE":false}', "count": "1"},
+}
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every platformdirs/user dir of flagdeck (and HOME) inside the test's tmp_path."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("FLAGDECK_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("FLAGDECK_CONFIG_DIR", str(home / "config"))
+    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
+                     ("XDG_CACHE_HOME", ".cache"), ("XDG_STATE_HOME", ".local/state")):
+        monkeypatch.setenv(var, str(home / sub))
+    return home
+
+
+def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """``python -m flagdeck ARGS`` in a subprocess with the test's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "flagdeck", *args], capture_output=True, text=True, input=input,
+        timeout=timeout, env={**os.environ, **(env or {})}, cwd=REPO,
+    )
+
+
+def run_cli_without_dac(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user that permission bits apply to: as root, drop CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH (``setpriv``), so a read-only folder really is read-only."""
+    if os.geteuid() != 0:
+        return run_cli(*args)
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv not installed (apt-get install util-linux)")
+    return subprocess.run(
+        [setpriv, "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "flagdeck", *args],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ), cwd=REPO,
+    )
+
+
+def cli_json(*args: str, expect: int = 0) -> dict:
+    proc = run_cli("--json", *args)
+    assert proc.returncode == expect, f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+# --- QtWebEngine-written profiles ----------------------------------------------------------------
+
+
+def write_qtwebengine_profile(profile: Path, origins: dict[str, dict[str, str]],
+                              fill: dict[str, int] | None = None) -> None:
+    spec = profile.parent / f"{profile.name}-spec.json"
+    spec.write_text(json.dumps({"profile": str(profile), "origins": origins, "fill": fill or {}}))
+    proc = subprocess.run([sys.executable, "-m", "tests.engines.qtwebengine_storage", "write", str(spec)],
+                          capture_output=True, text=True, timeout=180, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+
+
+def read_qtwebengine_profile(profile: Path, *origins: str) -> dict[str, dict[str, str]]:
+    proc = subprocess.run([sys.executable, "-m", "tests.engines.qtwebengine_storage", "read", str(profile),
+                           *origins], capture_output=True, text=True, timeout=180, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def qtwe_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    profile = tmp_path_factory.mktemp("qtwe") / "profile"
+    write_qtwebengine_profile(profile, PROFILE_CONTENT)
+    return profile
+
+
+@pytest.fixture
+def qtwe_profile(qtwe_template: Path, tmp_path: Path) -> Path:
+    """An Electron-style userData dir (``Local Storage/leveldb`` inside) written by QtWebEngine."""
+    dest = tmp_path / "qtwe-profile"
+    shutil.copytree(qtwe_template, dest, ignore=shutil.ignore_patterns("LOCK"))
+    return dest
+
+
+# --- Chromium-written profiles -------------------------------------------------------------------
+
+needs_chromium = pytest.mark.skipif(chromium_engine.CHROMIUM is None,
+                                    reason="chromium not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def chromium_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if chromium_engine.CHROMIUM is None:
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    profile = tmp_path_factory.mktemp("chromium") / "user-data"
+    chromium_engine.write_profile(profile, PROFILE_CONTENT)
+    return profile
+
+
+@pytest.fixture
+def chromium_profile(chromium_template: Path, tmp_path: Path) -> Path:
+    """A Chromium user-data dir (``Default/Local Storage/leveldb``) written by Debian's Chromium."""
+    dest = tmp_path / "chromium-profile"
+    shutil.copytree(chromium_template, dest, symlinks=True,
+                    ignore=shutil.ignore_patterns("LOCK", "Singleton*", "DevToolsActivePort"))
+    return dest
+
+
+@pytest.fixture
+def running_chromium(chromium_profile: Path) -> Iterator[chromium_engine.Chromium]:
+    """Chromium running on the profile *without* a debug port (the storage is locked)."""
+    browser = chromium_engine.Chromium(chromium_profile, debug_port=None)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def live_chromium(chromium_profile: Path) -> Iterator[chromium_engine.Chromium]:
+    """Chromium running on the profile with a loopback debug port."""
+    browser = chromium_engine.Chromium(chromium_profile, debug_port=0)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def leveldb_dump(leveldb: Path) -> dict[bytes, bytes]:
+    """Every key and value of a LevelDB folder, read from a private copy."""
+    from flagdeck.storage.leveldb_store import LevelDBStore
+
+    with LevelDBStore.open_read(leveldb) as store:
+        return dict(store.db.iterator())
