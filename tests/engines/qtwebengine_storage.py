@@ -35,9 +35,15 @@ WRITE_JS = """
   const items = %s;
   for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v);
   const fill = %d;
-  const chunk = 'x'.repeat(4096);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let seed = 12345;
+  const chunk = () => {  // incompressible, Latin-1 (one byte a character on disk)
+    const out = new Array(4096);
+    for (let j = 0; j < 4096; j++) { seed = (seed * 1103515245 + 12345) & 0x7fffffff; out[j] = alphabet[seed & 63]; }
+    return out.join('');
+  };
   let i = 0;
-  for (let n = 0; n < fill; n += 4096 * 2) localStorage.setItem('filler-' + (i++), chunk);
+  for (let n = 0; n < fill; n += 4096) localStorage.setItem('filler-' + (i++), chunk());
   return localStorage.length;
 })()
 """
