@@ -9,7 +9,7 @@ import pytest
 
 from flagdeck.errors import TargetNotFound, UsageError
 from flagdeck.targets import locate, presets
-from flagdeck.targets.resolve import TargetOptions, read_devtools_port, resolve
+from flagdeck.targets.resolve import TargetOptions, resolve
 from tests.conftest import cli_json, run_cli
 
 
@@ -83,16 +83,6 @@ def test_expand(monkeypatch: pytest.MonkeyPatch, user_dirs: Path) -> None:
     assert presets.expand("%APPDATA%/CherryStudio") == Path("/win/appdata/CherryStudio")
     assert presets.expand("~/x") == user_dirs / "x"
     assert presets.expand("$FLAGDECK_DATA/demo-target") == user_dirs / "data" / "demo-target"
-
-
-def test_devtools_active_port(tmp_path: Path) -> None:
-    assert read_devtools_port(tmp_path) is None
-    (tmp_path / "DevToolsActivePort").write_text("9333\n/devtools/browser/abc\n")
-    assert read_devtools_port(tmp_path) == 9333
-    (tmp_path / "DevToolsActivePort").write_text("garbage")
-    assert read_devtools_port(tmp_path) is None
-    (tmp_path / "DevToolsActivePort").write_text("")
-    assert read_devtools_port(tmp_path) is None
 
 
 def test_targets_lists_installed_profiles(user_dirs: Path, qtwe_profile: Path) -> None:

@@ -99,6 +99,12 @@ class LiveError(FlagdeckError):
     kind = "live"
 
 
+class NoDebugPort(LiveError):
+    """Nothing listens on the debug port: the app is closed or started without one (use offline)."""
+
+    kind = "no-debug-port"
+
+
 class CheckFailed(FlagdeckError):
     exit_code = ExitCode.CHECK_FAILED
     kind = "check-failed"

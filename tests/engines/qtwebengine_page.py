@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 PROFILE_NAME = "flagdeck-live-test"
 PAGE_HTML = "<!doctype html><title>flagdeck qtwebengine page</title><p>test page</p>"
@@ -42,10 +43,10 @@ def blank_file_page() -> Path:
 # --- the host (child process) ---------------------------------------------------------------------
 
 
-def serve(spec: dict[str, object]) -> int:
+def serve(spec: dict[str, Any]) -> int:
     """Open the pages, seed them, print READY, run until SIGTERM; 0 on a clean teardown."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{int(str(spec['port']))}"
+    os.environ["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{int(spec['port'])}"
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if "--no-sandbox" not in flags:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
@@ -57,7 +58,7 @@ def serve(spec: dict[str, object]) -> int:
     app = QApplication([sys.argv[0]])
     profile = QWebEngineProfile(PROFILE_NAME)
     profile.setPersistentStoragePath(str(spec["profile"]))
-    pages_spec = dict(spec.get("pages") or {"file://": {}})  # type: ignore[call-overload]
+    pages_spec: dict[str, dict[str, str]] = dict(spec.get("pages") or {"file://": {}})
     pages: list[QWebEnginePage] = []
     waiting = set(pages_spec)
 

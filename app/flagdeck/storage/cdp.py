@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from flagdeck.errors import LiveError, UnsafeDebugPort
+from flagdeck.storage.origins import url_origin
 
 LOOPBACK = "127.0.0.1"
 Event = dict[str, Any]
@@ -64,14 +65,6 @@ class PageTarget:
         return url_origin(self.url)
 
 
-def url_origin(url: str) -> str:
-    """The localStorage origin of a page URL as Chromium spells it (``file://``, ``https://h:p``)."""
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return "file://"
-    if not parsed.scheme or not parsed.netloc:
-        return url
-    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def http_json(port: int, path: str, host: str = LOOPBACK, timeout: float = 3.0) -> Any:
@@ -145,7 +138,10 @@ class CDPSession:
                         self._events.setdefault(msg["method"], []).append(msg)
                         self._event_cond.notify_all()
                     for listener in list(self._listeners):
-                        listener(msg)
+                        try:
+                            listener(msg)
+                        except Exception:  # a faulty listener must not end the session
+                            continue
         except (ConnectionClosed, OSError, ValueError):
             pass
         finally:
@@ -170,6 +166,10 @@ class CDPSession:
         waiter: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=1)
         with self._lock:
             self._pending[msg_id] = waiter
+        if self.closed:  # closed after the first check: the reader will never answer this one
+            with self._lock:
+                self._pending.pop(msg_id, None)
+            raise LiveError(f"DevTools connection closed (calling {method})")
         try:
             self._ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
         except (ConnectionClosed, OSError) as exc:
@@ -230,8 +230,10 @@ class CDPSession:
                 for event in self._events.get(method, [])[after:]:
                     if predicate is None or predicate(event):
                         return event
+                if self.closed:
+                    raise LiveError(f"DevTools connection closed while waiting for {method}")
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.closed:
+                if remaining <= 0:
                     raise LiveError(f"page did not send {method} within {timeout:g} s")
                 self._event_cond.wait(remaining)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flagdeck.targets import locate, presets, process
 from flagdeck.targets.presets import Preset
-from flagdeck.targets.resolve import read_devtools_port
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ def describe(preset: Preset) -> TargetInfo:
         if holder is not None:
             locked = True
             holders.append(holder)
-        port = port or read_devtools_port(root)
+        port = port or locate.debug_port_from_profile(root)
     running = holders or (process.find_by_names(list(preset.process_names)) if preset.process_names else [])
     return TargetInfo(preset.name, preset.display_name, preset.description, preset.source,
                       profiles, running, locked, port)

@@ -11,6 +11,7 @@ from flagdeck.targets.presets import Preset, expand
 
 LEVELDB_REL = Path("Local Storage") / "leveldb"
 PROFILE_DIR_NAMES = ("Default",)
+ACTIVE_PORT_FILE = "DevToolsActivePort"
 
 
 def leveldb_in(user_data_dir: Path) -> tuple[Path, Path]:
@@ -81,5 +82,20 @@ def installed_dirs(preset: Preset) -> list[Path]:
     return found
 
 
-def debug_port_file(user_data_root: Path) -> Path:
-    return user_data_root / "DevToolsActivePort"
+def debug_port_from_profile(user_data_dir: Path) -> int | None:
+    """The port in ``<user-data-dir>/DevToolsActivePort`` (first line), or None.
+
+    Chromium writes that file in the user-data-dir itself (not ``Default/``), and on Chromium 156
+    only when started with ``--remote-debugging-port=0``; it is left behind after the browser
+    exits, so the port it names is a hint that :func:`connect_live` must still verify.
+    """
+    try:
+        with open(Path(user_data_dir) / ACTIVE_PORT_FILE, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return None
+    first = head.split(b"\n", 1)[0].strip()
+    if not first.isdigit() or len(first) > 5:
+        return None
+    port = int(first)
+    return port if 0 < port < 65536 else None

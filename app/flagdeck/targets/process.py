@@ -12,6 +12,7 @@ import ipaddress
 import os
 import struct
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,47 +151,165 @@ def _holder_by_open_files(lock_path: Path) -> ProcInfo | None:
 
 
 # --- debug port ----------------------------------------------------------------------------------
+#
+# A debug port gives full control of the app to whoever connects, and any local user can connect
+# to a loopback port. So before flagdeck sends anything, it checks who listens (psutil), on which
+# addresses, and that the listener is the app itself. Measured on Chromium 156 and QtWebEngine
+# 6.12 (Chromium 140): the browser process both listens on the port and holds the LevelDB LOCK.
+
+
+def is_loopback_address(address: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback (``::ffff:127.0.0.1``); False if unparsable."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback
 
 
 @dataclass(frozen=True)
 class Listener:
+    """Who listens on a TCP port: ``pid`` when exactly one known process does, else None.
+
+    ``pids`` lists every process seen listening (several means someone else bound the same port,
+    e.g. on another loopback address); ``addresses`` every local address bound.
+    """
+
     pid: int | None
     addresses: tuple[str, ...]
+    pids: tuple[int, ...] = ()
 
     @property
     def loopback_only(self) -> bool:
-        return bool(self.addresses) and all(ipaddress.ip_address(a).is_loopback for a in self.addresses)
+        return bool(self.addresses) and all(is_loopback_address(a) for a in self.addresses)
+
+    @property
+    def exposed(self) -> tuple[str, ...]:
+        """The bound addresses reachable from outside this machine (``0.0.0.0``, a LAN address...)."""
+        return tuple(a for a in self.addresses if not is_loopback_address(a))
 
 
 def port_listener(port: int) -> Listener | None:
-    """Who listens on TCP ``port`` and on which addresses; None when nobody does."""
-    pids: set[int | None] = set()
-    addresses: list[str] = []
+    """Who listens on TCP ``port`` and on which addresses; None when nobody visible does.
+
+    psutil cannot see other users' sockets' owners (pid None) and, on macOS, needs root for the
+    system-wide table; then each process we may inspect is asked in turn. "None" can therefore
+    mean "nobody we can see": pair it with :func:`port_accepts` before concluding nobody listens.
+    """
+    found = _listening_sockets(port)
+    if not found:
+        return None
+    pids = tuple(sorted({pid for pid, _ in found if pid is not None}))
+    unknown_owner = any(pid is None for pid, _ in found)
+    single = pids[0] if len(pids) == 1 and not unknown_owner else None
+    return Listener(single, tuple(sorted({addr for _, addr in found})), pids)
+
+
+def _listening_sockets(port: int) -> list[tuple[int | None, str]]:
     try:
         conns = psutil.net_connections(kind="tcp")
     except psutil.AccessDenied:
-        return None
-    for conn in conns:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
-            pids.add(conn.pid)
-            addresses.append(conn.laddr.ip.split("%")[0])
-    if not addresses:
-        return None
-    known = [p for p in pids if p is not None]
-    return Listener(known[0] if len(known) == 1 else None, tuple(sorted(set(addresses))))
+        return _listening_sockets_per_process(port)
+    return [
+        (c.pid, c.laddr.ip.split("%")[0])
+        for c in conns
+        if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+    ]
+
+
+def _listening_sockets_per_process(port: int) -> list[tuple[int | None, str]]:
+    found: list[tuple[int | None, str]] = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            getter = getattr(proc, "net_connections", None) or proc.connections
+            conns = getter(kind="tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        found += [
+            (proc.pid, c.laddr.ip.split("%")[0])
+            for c in conns
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+        ]
+    return found
+
+
+def port_accepts(port: int, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:
+    """True when a TCP connection to ``host:port`` is accepted (nothing is sent on it)."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def related(pid_a: int, pid_b: int) -> bool:
     """True when one process is the other, or an ancestor of it (the browser and its helpers)."""
     if pid_a == pid_b:
         return True
-    for low, high in ((pid_a, pid_b), (pid_b, pid_a)):
-        try:
-            if any(p.pid == high for p in psutil.Process(low).parents()):
-                return True
-        except psutil.NoSuchProcess:
-            continue
-    return False
+    return is_ancestor(pid_a, pid_b) or is_ancestor(pid_b, pid_a)
+
+
+def is_ancestor(ancestor: int, pid: int) -> bool:
+    """True when ``ancestor`` is a parent, grandparent... of ``pid``."""
+    try:
+        return any(p.pid == ancestor for p in psutil.Process(pid).parents())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def same_executable(a: ProcInfo, b: ProcInfo) -> bool:
+    """Both run the same program: the same executable, or (macOS) inside the same ``.app`` bundle."""
+    if a.exe and b.exe:
+        if os.path.realpath(a.exe) == os.path.realpath(b.exe):
+            return True
+        bundle_a, bundle_b = _app_bundle(a.exe), _app_bundle(b.exe)
+        return bundle_a is not None and bundle_a == bundle_b
+    return bool(a.name) and a.name == b.name
+
+
+def _app_bundle(exe: str) -> str | None:
+    marker = ".app/"
+    index = exe.find(marker)
+    return exe[: index + len(marker) - 1] if index >= 0 else None
+
+
+def same_app(listener_pid: int, holder_pid: int) -> bool:
+    """True when the debug port's listener is the app that holds its storage.
+
+    The same process (what Chromium and QtWebEngine do), or a parent/child pair running the same
+    program (a browser whose storage service runs in a child process). A launcher, a shell or
+    ``init`` is an ancestor of every app it started but runs another program, so it never passes;
+    neither does a child of another program (a plugin or MCP server the app spawned).
+    """
+    if listener_pid == holder_pid:
+        return True
+    if not related(listener_pid, holder_pid):
+        return False
+    listener, holder = ProcInfo.of(listener_pid), ProcInfo.of(holder_pid)
+    return listener is not None and holder is not None and same_executable(listener, holder)
+
+
+def uid_of(pid: int) -> int | None:
+    """The real user id of ``pid`` (None on Windows or when it cannot be read)."""
+    try:
+        return int(psutil.Process(pid).uids().real)
+    except (AttributeError, psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def name_matches(info: ProcInfo, names: Sequence[str]) -> bool:
+    """``info``'s name or executable's base name is one of ``names`` (case-insensitive, ``.exe`` optional)."""
+    wanted = {_bare(n) for n in names}
+    return _bare(info.name) in wanted or (bool(info.exe) and _bare(os.path.basename(info.exe)) in wanted)
+
+
+def _bare(name: str) -> str:
+    low = name.lower()
+    return low[:-4] if low.endswith(".exe") else low
 
 
 def find_by_names(names: list[str]) -> list[ProcInfo]:

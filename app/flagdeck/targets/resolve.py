@@ -9,6 +9,7 @@ from typing import Any
 
 from flagdeck.errors import TargetNotFound, UsageError
 from flagdeck.storage.flags import SEED_CATALOGUE, FlagSpec
+from flagdeck.storage.origins import normalize_origin
 from flagdeck.targets import locate, presets
 from flagdeck.targets.presets import Preset
 
@@ -74,18 +75,6 @@ class Target:
         }
 
 
-def read_devtools_port(user_data_dir: Path | None) -> int | None:
-    """The port in ``<user-data-dir>/DevToolsActivePort`` (first line), if a sane one is there."""
-    if user_data_dir is None:
-        return None
-    try:
-        first = locate.debug_port_file(user_data_dir).read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    line = first.splitlines()[0].strip() if first.strip() else ""
-    return int(line) if line.isdigit() and 0 < int(line) < 65536 else None
-
-
 def resolve(opts: TargetOptions) -> Target:
     """Build the Target. Without any option the demo target is used."""
     if opts.debug_port is not None and not 0 < opts.debug_port < 65536:
@@ -110,9 +99,9 @@ def resolve(opts: TargetOptions) -> Target:
     port = opts.debug_port
     port_explicit = port is not None
     if port is None:
-        port = read_devtools_port(user_data)
+        port = locate.debug_port_from_profile(user_data) if user_data else None
     name = preset.display_name if preset else str(user_data or leveldb)
-    origin = opts.origin or (preset.origin if preset else None)
+    origin = normalize_origin(opts.origin) if opts.origin else (preset.origin if preset else None)
     return Target(
         name=name,
         leveldb_dir=leveldb,

@@ -1,0 +1,426 @@
+"""Live localStorage: the app runs with a DevTools port; read and write it through its open pages.
+
+Open with :func:`connect_live`, which is the security gate: a debug port gives whoever connects
+full control of the app and any local user can reach a loopback port, so before a single DevTools
+message is sent it checks the host is loopback, the listener is bound to loopback only, and the
+listener is the app that owns the profile (it holds the LevelDB ``LOCK``) or, without a profile,
+a process of the expected name run by this user.
+
+How the store talks to the page (checked on Chromium 156 and QtWebEngine 6.12 / Chromium 140):
+``DOMStorage.getDOMStorageItems`` / ``setDOMStorageItem`` / ``removeDOMStorageItem`` answer only on
+a session of a page that has a frame of that origin (else "Frame not found for the given storage
+id"), with either ``securityOrigin`` (``file://``) or ``storageKey`` (``file:///``); no
+``DOMStorage.enable`` is needed (and it is avoided: it streams every storage change, secrets
+included, to us). Right after start or during a navigation the frame may be missing for a moment,
+so a failing call is retried with the other id, then through ``Runtime.evaluate`` of
+``localStorage`` guarded by ``location.origin``, until a short deadline. Values are JS strings and
+round-trip exactly (NUL, lone surrogates, astral characters) on both paths.
+
+Limits a caller must know:
+
+- Live mode only sees origins that have a page open (``origins()`` lists those with entries).
+- A write is in the app's memory when ``put`` returns, and the page sees it at once; Chromium
+  commits localStorage to disk a few seconds later (5 to 10 s measured) and at a graceful exit. A
+  crash or kill before then loses it. :meth:`LiveStore.wait_durable` waits until the LevelDB holds it.
+- The page reads flags once at load: call :meth:`LiveStore.reload` after writing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+from flagdeck.errors import FlagdeckError, LiveError, NoDebugPort, OriginError, UnsafeDebugPort, UsageError
+from flagdeck.storage import cdp
+from flagdeck.storage.cdp import CDPSession, PageTarget
+from flagdeck.storage.store import Entry, Mode
+from flagdeck.targets import process
+from flagdeck.targets.process import Listener, ProcInfo
+
+_RETRY_WINDOW = 3.0  # seconds a page of the origin may lack its frame (startup, navigation)
+_RETRY_PAUSE = 0.1
+
+
+
+# --- finding the port ------------------------------------------------------------------------------
+
+
+# --- the gate --------------------------------------------------------------------------------------
+
+
+def connect_live(
+    port: int,
+    *,
+    host: str = cdp.LOOPBACK,
+    leveldb_dir: Path | None,
+    process_names: Sequence[str] = (),
+    timeout: float = 10.0,
+) -> LiveStore:
+    """Check that ``host:port`` is the app's own loopback DevTools port, then open a store on it.
+
+    Raises ``UnsafeDebugPort`` (exit 2) when the port is not provably the app's, ``NoDebugPort``
+    (a ``LiveError``) when nothing listens, so the caller can fall back to offline mode.
+    """
+    owner = check_debug_port(port, host=host, leveldb_dir=leveldb_dir, process_names=process_names)
+    return LiveStore(port, host=host, owner=owner, leveldb_dir=leveldb_dir, timeout=timeout)
+
+
+def check_debug_port(
+    port: int, *, host: str = cdp.LOOPBACK, leveldb_dir: Path | None, process_names: Sequence[str] = ()
+) -> ProcInfo:
+    """The gate without connecting: returns the listening process when it may be talked to."""
+    cdp.require_loopback(host)
+    listener = _listener(port, host)
+    if listener.exposed:
+        raise UnsafeDebugPort(
+            f"port {port} is bound to {', '.join(listener.exposed)}, reachable from other machines; "
+            "flagdeck only uses a debug port bound to loopback",
+            hint="restart the app with its debug port on 127.0.0.1",
+        )
+    owner = _owner(port, listener)
+    if leveldb_dir is not None:
+        _check_holds_profile(port, owner, Path(leveldb_dir))
+    elif process_names:
+        _check_names(port, owner, process_names)
+    else:
+        raise UnsafeDebugPort(
+            f"cannot tell whether port {port} belongs to the app ({_who(owner)} listens)",
+            hint="pass --user-data-dir or --target so flagdeck can check who owns the port",
+        )
+    return owner
+
+
+def _listener(port: int, host: str) -> Listener:
+    listener = process.port_listener(port)
+    if listener is not None:
+        return listener
+    if process.port_accepts(port, host.strip("[]")):
+        raise UnsafeDebugPort(
+            f"something listens on port {port} but flagdeck cannot tell which process",
+            hint="run flagdeck as the user who runs the app",
+        )
+    raise NoDebugPort(
+        f"nothing listens on {host}:{port}: the app is closed or has no debug port",
+        hint="offline mode works when the app is closed",
+    )
+
+
+def _owner(port: int, listener: Listener) -> ProcInfo:
+    if len(listener.pids) > 1:
+        pids = ", ".join(str(p) for p in listener.pids)
+        raise UnsafeDebugPort(f"port {port} has several listening processes ({pids}); refusing to guess")
+    info = ProcInfo.of(listener.pid) if listener.pid is not None else None
+    if info is None:
+        raise UnsafeDebugPort(
+            f"cannot tell which process listens on port {port} (another user's?)",
+            hint="run flagdeck as the user who runs the app",
+        )
+    return info
+
+
+def _check_holds_profile(port: int, owner: ProcInfo, leveldb_dir: Path) -> None:
+    lock = leveldb_dir / "LOCK"
+    if not process.lock_probe(lock):
+        raise UnsafeDebugPort(
+            f"port {port} belongs to {_who(owner)}, not the app that owns {leveldb_dir} "
+            "(nobody holds its LOCK: is the app running on that profile?)"
+        )
+    holder = process.lock_holder(lock)
+    if holder is None:
+        raise UnsafeDebugPort(f"cannot tell which process holds {lock}; refusing port {port}")
+    if not process.same_app(owner.pid, holder.pid):
+        raise UnsafeDebugPort(
+            f"port {port} belongs to {_who(owner)}, not the app that owns {leveldb_dir} "
+            f"({_who(holder)} holds it)"
+        )
+
+
+def _check_names(port: int, owner: ProcInfo, names: Sequence[str]) -> None:
+    if not process.name_matches(owner, names):
+        raise UnsafeDebugPort(f"port {port} belongs to {_who(owner)}, not to {' / '.join(names)}")
+    uid = process.uid_of(owner.pid)
+    getuid = getattr(os, "getuid", None)
+    if uid is not None and getuid is not None and uid != getuid():
+        raise UnsafeDebugPort(f"port {port} belongs to {_who(owner)}, run by another user (uid {uid})")
+
+
+def _who(info: ProcInfo) -> str:
+    return f"{info.name} (pid {info.pid})"
+
+
+# --- the store -------------------------------------------------------------------------------------
+
+
+def storage_ids(origin: str) -> list[dict[str, Any]]:
+    """The two spellings of a localStorage ``StorageId`` (old ``securityOrigin``, new ``storageKey``)."""
+    return [
+        {"securityOrigin": origin, "isLocalStorage": True},
+        {"storageKey": origin.rstrip("/") + "/", "isLocalStorage": True},
+    ]
+
+
+_GUARD = (
+    "const o = {origin}; if (!(location.origin === o || (o === 'file://' && location.protocol === 'file:')))"
+    " throw new Error('the page is no longer on ' + o);"
+)
+_ITEMS_JS = (
+    "(() => {{ " + _GUARD + " const out = []; for (let i = 0; i < localStorage.length; i++)"
+    " {{ const k = localStorage.key(i); out.push([k, localStorage.getItem(k)]); }} return out; }})()"
+)
+_SET_JS = "(() => {{ " + _GUARD + " localStorage.setItem({key}, {value}); return true; }})()"
+_REMOVE_JS = "(() => {{ " + _GUARD + " localStorage.removeItem({key}); return true; }})()"
+
+
+def _js(text: str) -> str:
+    """A JS string literal (JSON is valid JS; lone surrogates are escaped, so they survive)."""
+    return json.dumps(text)
+
+
+class LiveStore:
+    """localStorage of a running app through its DevTools port (use :func:`connect_live`).
+
+    Holds one DevTools session per page it has used; :meth:`close` closes them. Use it from one
+    thread at a time (the UI's worker).
+    ``use_domstorage=False`` goes through ``Runtime.evaluate`` only (for engines whose DOMStorage
+    domain is missing or broken, and to test that path).
+    """
+
+    mode: Mode = "live"
+
+    def __init__(
+        self, port: int, *, host: str = cdp.LOOPBACK, owner: ProcInfo | None = None,
+        leveldb_dir: Path | None = None, timeout: float = 10.0, use_domstorage: bool = True,
+    ) -> None:
+        cdp.require_loopback(host)
+        self.port = port
+        self.host = host
+        self.owner = owner
+        self.leveldb_dir = leveldb_dir
+        self.timeout = timeout
+        self.use_domstorage = use_domstorage
+        who = f" ({_who(owner)})" if owner else ""
+        self.location = f"DevTools {host}:{port}{who}"
+        self._pages: list[PageTarget] | None = None
+        self._sessions: dict[str, CDPSession] = {}
+        self._id_order = [0, 1]  # which storage_ids spelling to try first; the one that worked
+
+    # --- pages and sessions -------------------------------------------------------------------
+
+    def pages(self, *, refresh: bool = False) -> list[PageTarget]:
+        """Open pages whose URL has a storage origin (``about:blank``, ``chrome://``... left out)."""
+        if self._pages is None or refresh:
+            self._pages = [p for p in cdp.list_targets(self.port, self.host) if _has_storage(p.origin)]
+            self._drop_sessions_of_closed_pages({p.id for p in self._pages})
+        return list(self._pages)
+
+    def _drop_sessions_of_closed_pages(self, open_ids: set[str]) -> None:
+        for page_id in [i for i in self._sessions if i not in open_ids]:
+            self._sessions.pop(page_id).close()
+
+    def page_origins(self) -> list[str]:
+        """Origins of the open pages, with or without entries, sorted."""
+        return sorted({p.origin for p in self.pages(refresh=True)})
+
+    def _pages_of(self, origin: str, *, refresh: bool = False) -> list[PageTarget]:
+        found = [p for p in self.pages(refresh=refresh) if p.origin == origin]
+        if not found and not refresh:
+            found = [p for p in self.pages(refresh=True) if p.origin == origin]
+        if not found:
+            raise OriginError(
+                f"no open page of {origin} in the app (live mode only sees origins with a page open)",
+                hint=f"open pages: {', '.join(self.page_origins()) or 'none'}",
+            )
+        return found
+
+    def _session(self, page: PageTarget) -> CDPSession:
+        session = self._sessions.get(page.id)
+        if session is None or session.closed:
+            session = CDPSession(page.ws_url, timeout=self.timeout)
+            self._sessions[page.id] = session
+        return session
+
+    # --- one operation, with its fallbacks ----------------------------------------------------
+
+    def _run[T](
+        self, origin: str, dom: Callable[[CDPSession, dict[str, Any]], T], js: Callable[[CDPSession], T]
+    ) -> T:
+        """Run ``dom`` with each StorageId spelling, then ``js``, on a page of ``origin``.
+
+        Retries for a short while (re-listing pages) because a page that is starting or navigating
+        has no frame of its origin yet; an OriginError (no page at all) is raised at once.
+        """
+        deadline = time.monotonic() + min(self.timeout, _RETRY_WINDOW)
+        refresh = False
+        while True:
+            page = self._pages_of(origin, refresh=refresh)[0]
+            try:
+                return self._attempt(page, dom, js)
+            except LiveError as exc:
+                if time.monotonic() >= deadline:
+                    raise LiveError(f"cannot reach localStorage of {origin}: {exc.message}") from None
+            refresh = True
+            time.sleep(_RETRY_PAUSE)
+
+    def _attempt[T](
+        self, page: PageTarget, dom: Callable[[CDPSession, dict[str, Any]], T], js: Callable[[CDPSession], T]
+    ) -> T:
+        session = self._session(page)
+        last: LiveError | None = None
+        if self.use_domstorage:
+            ids = storage_ids(page.origin)
+            for index in list(self._id_order):
+                try:
+                    result = dom(session, ids[index])
+                except LiveError as exc:
+                    last = exc
+                    if "wasn't found" in exc.message:  # no DOMStorage domain in this engine
+                        self.use_domstorage = False
+                        break
+                    continue
+                if self._id_order[0] != index:
+                    self._id_order = [index, 1 - index]
+                return result
+        try:
+            return js(session)
+        except LiveError as exc:
+            if last is None:
+                raise
+            raise LiveError(f"{last.message}; through Runtime.evaluate: {exc.message}") from None
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _items(self, origin: str) -> list[tuple[str, str]]:
+        def dom(session: CDPSession, storage_id: dict[str, Any]) -> list[tuple[str, str]]:
+            entries = session.call("DOMStorage.getDOMStorageItems", storageId=storage_id).get("entries", [])
+            return [(str(k), str(v)) for k, v in entries]
+
+        def js(session: CDPSession) -> list[tuple[str, str]]:
+            entries = session.evaluate(_ITEMS_JS.format(origin=_js(origin))) or []
+            return [(str(k), str(v)) for k, v in entries]
+
+        return self._run(origin, dom, js)
+
+    def origins(self) -> list[str]:
+        """Origins of the open pages that have at least one entry, sorted (only open pages are seen)."""
+        return [o for o in self.page_origins() if self._items(o)]
+
+    def origins_with_key(self, key: str) -> list[str]:
+        return [o for o in self.page_origins() if any(k == key for k, _ in self._items(o))]
+
+    def entries(self, origin: str) -> list[Entry]:
+        """Every entry of ``origin`` (sorted by key); live entries have no raw bytes."""
+        return [Entry(k, v) for k, v in sorted(self._items(origin))]
+
+    def get(self, origin: str, key: str) -> str | None:
+        return next((v for k, v in self._items(origin) if k == key), None)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def put(self, origin: str, key: str, value: str | None) -> None:
+        """Set ``key`` (``None`` removes it) in the running app; other entries untouched.
+
+        The page sees it at once; the disk has it a few seconds later or at a graceful exit
+        (see :meth:`wait_durable`).
+        """
+        if not isinstance(key, str) or (value is not None and not isinstance(value, str)):
+            raise UsageError("localStorage keys and values are strings")
+
+        def dom(session: CDPSession, storage_id: dict[str, Any]) -> None:
+            if value is None:
+                session.call("DOMStorage.removeDOMStorageItem", storageId=storage_id, key=key)
+            else:
+                session.call("DOMStorage.setDOMStorageItem", storageId=storage_id, key=key, value=value)
+
+        def js(session: CDPSession) -> None:
+            if value is None:
+                session.evaluate(_REMOVE_JS.format(origin=_js(origin), key=_js(key)))
+            else:
+                session.evaluate(_SET_JS.format(origin=_js(origin), key=_js(key), value=_js(value)))
+
+        self._run(origin, dom, js)
+
+    def put_raw(self, origin: str, entry: Entry) -> None:
+        """Put ``entry`` back by its strings: the browser picks the on-disk encoding itself."""
+        self.put(origin, entry.key, entry.value)
+
+    # --- reload and durability ----------------------------------------------------------------
+
+    def reload(self, origin: str | None = None, *, timeout: float = 30.0) -> float:
+        """Reload every open page of ``origin`` (all pages when None); seconds until all have loaded."""
+        pages = self._pages_of(origin, refresh=True) if origin else self.pages(refresh=True)
+        if not pages:
+            raise OriginError("no open page to reload")
+        start = time.monotonic()
+        started: list[tuple[CDPSession, int]] = []
+        try:
+            for page in pages:
+                session = self._session(page)
+                session.call("Page.enable")
+                seen = session.event_count("Page.loadEventFired")
+                session.call("Page.reload")
+                started.append((session, seen))
+            for session, seen in started:
+                remaining = max(0.01, start + timeout - time.monotonic())
+                session.wait_event("Page.loadEventFired", timeout=remaining, after=seen)
+        finally:
+            for session, _ in started:
+                _quiet_page_events(session)
+        self._pages = None
+        return time.monotonic() - start
+
+    def wait_durable(self, origin: str, key: str, value: str | None, *, timeout: float = 20.0) -> float:
+        """Wait until the app's LevelDB on disk holds ``value`` for ``key``; seconds waited.
+
+        Reads private snapshot copies (the app keeps running). Needs ``leveldb_dir``.
+        """
+        from flagdeck.storage.leveldb_store import LevelDBStore
+
+        if self.leveldb_dir is None:
+            raise UsageError("waiting for the disk needs the app's profile (--user-data-dir or --target)")
+        start = time.monotonic()
+        while True:
+            try:
+                with LevelDBStore.open_read(self.leveldb_dir) as disk:
+                    if disk.get(origin, key) == value:
+                        return time.monotonic() - start
+            except FlagdeckError:
+                pass  # a snapshot taken mid-write; the next one will do
+            if time.monotonic() - start >= timeout:
+                raise LiveError(
+                    f"{key} of {origin} not on disk after {timeout:g} s",
+                    hint="the app holds it in memory; close the app gracefully to make it commit",
+                )
+            time.sleep(0.25)
+
+    # --- lifetime -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _has_storage(origin: str) -> bool:
+    scheme, sep, _ = origin.partition("://")
+    return bool(sep) and scheme not in {"about", "chrome", "chrome-error", "devtools", "data", "blob"}
+
+
+def _quiet_page_events(session: CDPSession) -> None:
+    """Stop the Page event stream a reload needed and drop what was buffered (best effort)."""
+    if session.closed:
+        return
+    try:
+        session.call("Page.disable", timeout=2)
+    except LiveError:
+        pass
+    session.clear_events()
