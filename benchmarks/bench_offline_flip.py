@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import platformdirs  # noqa: E402
-import plyvel_next as plyvel  # noqa: E402
+import platformdirs
+import plyvel_next as plyvel
 
-from tests.conftest import write_qtwebengine_profile  # noqa: E402
+from tests.conftest import write_qtwebengine_profile
 
 FLAGS = '{"USE_UNIFIED_DB_SERVICE":true}'
 
