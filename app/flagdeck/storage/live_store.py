@@ -243,6 +243,13 @@ class LiveStore:
             self._sessions[page.id] = session
         return session
 
+    def page_session(self, origin: str) -> CDPSession:
+        """The DevTools session of the first open page of ``origin`` (for probes, capture, perf).
+
+        It is this store's own session, past the same gate; do not close it (``close`` does).
+        """
+        return self._session(self._pages_of(origin)[0])
+
     # --- one operation, with its fallbacks ----------------------------------------------------
 
     def _run[T](
