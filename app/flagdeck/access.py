@@ -58,6 +58,7 @@ def _try_live(target: Target) -> tuple[LocalStorageStore | None, list[str]]:
 
 
 def open_read(target: Target) -> Opened:
+    """The target's store for reading (live when its debug port is usable); close it after use."""
     store, notes = _try_live(target)
     if store is not None:
         return Opened(store, notes)
@@ -124,15 +125,16 @@ class WriteSession:
 @contextlib.contextmanager
 def write_session(
     target: Target, *, reason: str, note: str | None = None, backups: BackupStore | None = None,
-    lock_wait: float | None = None, keep_unused_backup: bool = False,
+    lock_wait: float | None = None, keep_unused_backup: bool = False, live_store: LocalStorageStore | None = None,
 ) -> Iterator[WriteSession]:
     """Lock, open for writing, back up the origin (and the folder offline), then yield.
 
     The backup is dropped again when the block writes nothing, unless ``keep_unused_backup``.
+    ``live_store``: an open live store to write through (the caller keeps and closes it).
     """
     backups = backups or BackupStore()
     with target_lock(target.slug, purpose=reason, wait=lock_wait):
-        live, notes = _try_live(target)
+        live, notes = (live_store, []) if live_store is not None else _try_live(target)
         pending: PendingBackup | None = None
         store: LocalStorageStore
         try:
@@ -145,7 +147,7 @@ def write_session(
         except BaseException:
             if pending is not None:
                 pending.abandon()
-            if live is not None:
+            if live is not None and live_store is None:
                 live.close()
             raise
         session: WriteSession | None = None
@@ -164,7 +166,8 @@ def write_session(
                 backups.discard(session.backup)
             raise
         finally:
-            store.close()
+            if store is not live_store:
+                store.close()
         assert session is not None
         if not session.written and not keep_unused_backup:
             backups.discard(backup)

@@ -95,11 +95,15 @@ def write_flags(
     reason: str = "flags set",
     note: str | None = None,
     backups: BackupStore | None = None,
+    live_store: LocalStorageStore | None = None,
 ) -> WriteResult:
-    """Set and/or remove flags in one backed-up write; other keys stay byte-identical."""
+    """Set and/or remove flags in one backed-up write; other keys stay byte-identical.
+
+    ``live_store``: an open live store to write through (rollback reuses its own connection).
+    """
     if not assignments and not removals:
         raise UsageError("nothing to change")
-    with access.write_session(target, reason=reason, note=note, backups=backups) as session:
+    with access.write_session(target, reason=reason, note=note, backups=backups, live_store=live_store) as session:
         raw = session.current()
         doc = FlagDocument.parse(raw)
         notes = list(session.notes)

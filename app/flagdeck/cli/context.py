@@ -17,6 +17,7 @@ from flagdeck.targets.resolve import Target, TargetOptions, resolve
 class Context:
     args: argparse.Namespace
     _target: Target | None = field(default=None, init=False)
+    exit_code: int = 0  # a command that printed its result but must still fail (a check failed)
 
     @property
     def json(self) -> bool:

@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from flagdeck import __version__
-from flagdeck.cli import backup_cmd, flags_cmd, targets_cmd
+from flagdeck.cli import backup_cmd, demo_cmd, flags_cmd, rollback_cmd, targets_cmd, verify_cmd
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import print_json
 from flagdeck.errors import ExitCode, FlagdeckError
 
-COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd]
+COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,8 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return ExitCode.USAGE
-        args.func(args, Context(args))
-        return ExitCode.OK
+        ctx = Context(args)
+        args.func(args, ctx)
+        return ctx.exit_code
     except _UsageExit as exc:
         return _fail(str(exc), ExitCode.USAGE, as_json, {"kind": "usage", "message": str(exc)})
     except FlagdeckError as exc:

@@ -51,6 +51,7 @@ class Preset:
     secret_keys: tuple[str, ...] = ()
     secret_fields: tuple[str, ...] = ()
     indexeddb: tuple[str, ...] = ()
+    ready_js: str | None = None  # a JS expression true once the app finished starting
     flags: tuple[FlagSpec, ...] = SEED_CATALOGUE
     source: str = ""  # file it came from
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -113,6 +114,7 @@ def parse_preset(data: dict[str, Any], source: str) -> Preset:
         secret_keys=tuple(secrets.get("keys", ())),
         secret_fields=tuple(secrets.get("fields", ())),
         indexeddb=tuple(data.get("indexeddb", ())),
+        ready_js=data.get("app", {}).get("ready"),
         flags=tuple(flags) if flags else SEED_CATALOGUE,
         source=source,
         raw=data,

@@ -1,0 +1,64 @@
+"""``demo`` (the main job on the embedded demo target) and ``demo-target`` (run the target itself)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from flagdeck.cli.context import Context
+from flagdeck.cli.rollback_cmd import render_result
+from flagdeck.cli.verify_cmd import render_board
+from flagdeck.errors import ExitCode
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    d = sub.add_parser("demo", help="the main job on the demo target: incident, trigger board, rollback, verify")
+    d.add_argument("--fault", default="data-loss", metavar="SPEC",
+                   help="fault of the bad release (unified path only): data-loss (default), slow=F, "
+                        "error-rate=P, leak=MB_PER_MIN, crash-on-start")
+    d.add_argument("--keep-running", action="store_true", help="leave the demo target running afterwards")
+    d.add_argument("--seed-messages", type=int, metavar="N", help="messages to seed on a new profile")
+    d.set_defaults(func=cmd_demo)
+
+    t = sub.add_parser("demo-target", help="run the embedded demo target (a QtWebEngine app), see its --help",
+                       add_help=False)
+    t.add_argument("rest", nargs=argparse.REMAINDER)
+    t.set_defaults(func=cmd_demo_target)
+
+
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.demo_scenario import run_demo
+
+    say = ctx.info
+
+    def step(s: Any) -> None:
+        if s.status in ("done", "failed"):
+            say(f"  {s.status:6} {s.seconds:5.2f} s  {s.title}" + (f": {s.detail}" if s.detail else ""))
+
+    result = run_demo(fault=args.fault, keep_running=args.keep_running, seed_messages=args.seed_messages,
+                      say=say, step=step)
+    ctx.emit(result, render_demo)
+    if not result.ok:
+        ctx.exit_code = (result.rollback.error.exit_code if result.rollback and result.rollback.error
+                         else ExitCode.CHECK_FAILED)
+        print("flagdeck: the demo rollback was not verified", file=sys.stderr)
+    return result
+
+
+def render_demo(r: Any) -> str:
+    lines = [f"demo target started in {r.started_seconds:.1f} s with the unified path on and fault {r.fault}", ""]
+    if r.board:
+        lines += [render_board(r.board), ""]
+    if r.rollback:
+        lines += [render_result(r.rollback), ""]
+    lines.append("rollback VERIFIED: the original path is back" if r.ok else "rollback NOT verified")
+    lines += [f"note: {n}" for n in r.notes]
+    return "\n".join(lines)
+
+
+def cmd_demo_target(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.demo_target import main as demo_main
+
+    ctx.exit_code = demo_main(list(args.rest))
+    return None

@@ -1,0 +1,134 @@
+"""``verify``, ``triggers`` and ``checklist``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from flagdeck import flag_ops
+from flagdeck.cli.context import Context
+from flagdeck.cli.output import table
+from flagdeck.errors import ExitCode
+from flagdeck.storage.flags import parse_assignment
+from flagdeck.triggers import TriggerBoard, classify
+from flagdeck.verify import checklist
+from flagdeck.verify.result import CheckResult, VerifyReport
+from flagdeck.verify.runner import CHECK_IDS, verify
+
+STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "manual": "MANUAL"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    v = sub.add_parser("verify", help="run the runbook's post-rollback checks (exit 1 if one fails)")
+    v.add_argument("--full", action="store_true", help="watch memory for 10 minutes, bigger error-rate burst")
+    v.add_argument("--window", type=float, default=3.0, metavar="S", help="memory/CPU watch window (default 3 s)")
+    v.add_argument("--no-watch", action="store_true", help="skip the memory and CPU watch")
+    v.add_argument("--only", metavar="IDS", help=f"comma-separated check ids: {', '.join(CHECK_IDS)}")
+    v.add_argument("--expect", nargs="*", default=[], metavar="NAME=VALUE", help="flag values the app must run with")
+    v.set_defaults(func=cmd_verify)
+
+    t = sub.add_parser("triggers", help="classify current signals into the runbook's rollback triggers")
+    t.set_defaults(func=cmd_triggers)
+
+    c = sub.add_parser("checklist", help="the runbook's checklist items a person answers")
+    csub = c.add_subparsers(dest="checklist_cmd", metavar="list|mark|reset")
+    csub.add_parser("list", help="every item and its answer").set_defaults(func=cmd_checklist)
+    m = csub.add_parser("mark", help="answer an item")
+    m.add_argument("item")
+    m.add_argument("answer", choices=["pass", "fail", "n/a", "open"])
+    m.add_argument("--note")
+    m.set_defaults(func=cmd_mark)
+    csub.add_parser("reset", help="forget every answer").set_defaults(func=cmd_reset)
+    c.set_defaults(func=cmd_checklist)
+
+
+def _progress(ctx: Context) -> Any:
+    def show(check_id: str, result: CheckResult | None) -> None:
+        if result is not None:
+            ctx.info(f"  {STATUS_MARK[result.status]:6} {check_id:14} {result.detail}")
+    return show
+
+
+def cmd_verify(args: argparse.Namespace, ctx: Context) -> Any:
+    only = tuple(x.strip() for x in args.only.split(",")) if args.only else None
+    if only:
+        unknown = [x for x in only if x not in CHECK_IDS]
+        if unknown:
+            from flagdeck.errors import UsageError
+
+            raise UsageError(f"unknown check(s): {', '.join(unknown)}", hint=f"known: {', '.join(CHECK_IDS)}")
+    expect = dict(parse_assignment(a) for a in args.expect)
+    if not ctx.json:
+        ctx.info(f"verifying {ctx.target().name}...")
+    report = verify(ctx.target(), expect=expect, full=args.full, window=args.window, only=only,
+                    watch=not args.no_watch, progress=None if ctx.json else _progress(ctx))
+    ctx.emit(report, render_report)
+    fail_if(ctx, report)
+    return report
+
+
+def fail_if(ctx: Context, report: VerifyReport) -> None:
+    if report.failed:
+        ctx.exit_code = ExitCode.CHECK_FAILED
+        print(f"flagdeck: check failed: {', '.join(r.id for r in report.failed)}", file=sys.stderr)
+
+
+def render_report(r: VerifyReport) -> str:
+    rows = []
+    for c in r.results:
+        figure = f"{c.figure:g} {c.unit}".strip() if c.figure is not None else ""
+        rows.append([STATUS_MARK[c.status], c.id, figure, c.limit, c.detail if c.status != "manual"
+                     else f"{c.detail}; {c.instruction}"])
+    lines = [f"{r.target} ({r.mode}), {r.seconds:.1f} s", table(rows, ["", "CHECK", "FIGURE", "LIMIT", "DETAIL"])]
+    open_items = [i for i in r.manual_items if i["answer"] == "open"]
+    if open_items:
+        lines.append(f"{len(open_items)} checklist item(s) for a person: flagdeck checklist")
+    verdict = "FAILED: " + ", ".join(c.id for c in r.failed) if r.failed else (
+        f"OK ({len(r.manual)} check(s) need a person)" if r.manual else "OK")
+    lines.append(verdict)
+    return "\n".join(lines)
+
+
+def cmd_triggers(args: argparse.Namespace, ctx: Context) -> Any:
+    target = ctx.target()
+    status = flag_ops.status(target)
+    flags = {f.name: f.effective for f in status.report.flags}
+    report = verify(target, watch=True, window=2.0, save=False)
+    board = classify(target, report, flags)
+    ctx.emit(board, render_board)
+    if board.worst in ("critical", "major"):
+        ctx.exit_code = ExitCode.CHECK_FAILED
+    return board
+
+
+def render_board(b: TriggerBoard) -> str:
+    flags = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in b.flag_state.items())
+    lines = [f"trigger board: {b.target} ({flags})"]
+    if not b.triggers:
+        lines.append("  no trigger fired")
+    for t in b.triggers:
+        lines.append(f"  {t.severity.upper():8} {t.runbook}: {t.observed}")
+    if b.not_checked:
+        lines.append(f"  not measurable here (check by hand): {', '.join(b.not_checked)}")
+    lines.append(b.recommendation)
+    return "\n".join(lines)
+
+
+def cmd_checklist(args: argparse.Namespace, ctx: Context) -> Any:
+    rows = checklist.view(ctx.target().slug)
+    ctx.emit(rows, lambda rs: table([[r["phase"], r["id"], r["answer"], r["text"], r["note"] or ""] for r in rs],
+                                    ["PHASE", "ITEM", "ANSWER", "TEXT", "NOTE"]))
+    return rows
+
+
+def cmd_mark(args: argparse.Namespace, ctx: Context) -> Any:
+    saved = checklist.mark(ctx.target().slug, args.item, args.answer, args.note)
+    ctx.emit({"item": args.item, **saved}, lambda s: f"{s['item']}: {s['answer']}")
+    return saved
+
+
+def cmd_reset(args: argparse.Namespace, ctx: Context) -> Any:
+    checklist.reset(ctx.target().slug)
+    ctx.emit({"reset": True}, lambda _: "checklist answers cleared")
+    return None

@@ -1,0 +1,210 @@
+"""Start, close and relaunch a target app with a loopback debug port.
+
+How to start it, in order of trust: the demo target's own record of its command line
+(``demo-target.json``), the command line of the running process that holds the profile, the
+preset's launch candidates. A Chromium/Electron app gets ``--remote-debugging-port=N`` (Electron
+apps without fuses accept it), the demo target ``--debug-port N``, other QtWebEngine apps
+``QTWEBENGINE_REMOTE_DEBUGGING=127.0.0.1:N``. Closing is graceful (DevTools ``Browser.close`` or
+SIGTERM) and waits until the app let go of its storage: Chromium commits localStorage on a clean
+exit, a kill loses the last seconds of writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import psutil
+
+from flagdeck import paths
+from flagdeck.errors import LiveError, TargetBusy, UsageError
+from flagdeck.targets import process
+from flagdeck.targets.presets import expand
+from flagdeck.targets.resolve import Target
+
+Style = Literal["chromium", "demo", "qtwebengine-env"]
+DEMO_STATE = "demo-target.json"
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    argv: tuple[str, ...]
+    port: int
+    style: Style
+    cwd: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    source: str = ""  # where the command line came from
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def with_debug_port(argv: list[str], port: int, style: Style) -> tuple[list[str], dict[str, str]]:
+    """``argv`` with its debug-port option set to ``port`` (any earlier one replaced)."""
+    out: list[str] = []
+    skip = False
+    option = "--debug-port" if style == "demo" else "--remote-debugging-port"
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == option:
+            skip = True
+            continue
+        if arg.startswith(option + "=") or (style == "chromium" and arg.startswith("--remote-debugging-address")):
+            continue
+        out.append(arg)
+    if style == "demo":
+        return [*out, "--debug-port", str(port)], {}
+    if style == "qtwebengine-env":
+        return out, {"QTWEBENGINE_REMOTE_DEBUGGING": f"127.0.0.1:{port}"}
+    return [*out, f"--remote-debugging-port={port}"], {}
+
+
+def _style_of(argv: list[str], target: Target) -> Style:
+    if "flagdeck.demo_target" in argv or (target.preset and target.preset.name == "demo"):
+        return "demo"
+    return "chromium"
+
+
+def demo_state(target: Target) -> dict[str, object] | None:
+    if target.user_data_dir is None:
+        return None
+    try:
+        data = json.loads((target.user_data_dir / DEMO_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def spec_for(target: Target, port: int | None = None, *, running: process.ProcInfo | None = None) -> LaunchSpec:
+    """How to (re)start ``target`` with debug port ``port`` (a free one when None)."""
+    port = port or target.debug_port or free_port()
+    state = demo_state(target)
+    if state and isinstance(state.get("command"), list):
+        argv = [str(a) for a in state["command"]]  # type: ignore[union-attr]
+        new, env = with_debug_port(argv, port, "demo")
+        return LaunchSpec(tuple(new), port, "demo", str(state.get("cwd") or "") or None, env, DEMO_STATE)
+    if running is not None and running.cmdline:
+        style = _style_of(running.cmdline, target)
+        new, env = with_debug_port(list(running.cmdline), port, style)
+        return LaunchSpec(tuple(new), port, style, None, env, f"running process {running.pid}")
+    if target.preset and target.preset.name == "demo":
+        argv = [sys.executable, "-m", "flagdeck.demo_target"]
+        if target.user_data_dir:
+            argv += ["--profile-dir", str(target.user_data_dir)]
+        new, env = with_debug_port(argv, port, "demo")
+        return LaunchSpec(tuple(new), port, "demo", None, env, "demo preset")
+    for candidate in target.preset.launch if target.preset else ():
+        exe = shutil.which(candidate) or (str(expand(candidate)) if expand(candidate).exists() else None)
+        if exe:
+            argv = [exe]
+            if target.preset and target.preset.name == "chromium" and target.user_data_dir:
+                argv.append(f"--user-data-dir={target.user_data_dir}")
+            new, env = with_debug_port(argv, port, "chromium")
+            return LaunchSpec(tuple(new), port, "chromium", None, env, f"preset {target.preset.name}")
+    raise UsageError(f"do not know how to start {target.name}",
+                     hint="start it yourself with --remote-debugging-port=N, or add a [launch] entry to its preset")
+
+
+def start(spec: LaunchSpec) -> subprocess.Popen[bytes]:
+    """Start detached (own session), output to ``<data>/launch/<name>.log``."""
+    log = paths.sub_dir("launch") / f"{Path(spec.argv[0]).name}-{spec.port}.log"
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        return subprocess.Popen(
+            list(spec.argv), cwd=spec.cwd or None, env={**os.environ, **spec.env}, stdin=subprocess.DEVNULL,
+            stdout=fd, stderr=fd, start_new_session=True,
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot start {spec.argv[0]}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def demo_problem(user_data_dir: Path | None) -> str | None:
+    """What the demo target's state file says went wrong at start-up (a renderer crash...), if anything."""
+    if user_data_dir is None:
+        return None
+    try:
+        state = json.loads((user_data_dir / DEMO_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    status = state.get("status") if isinstance(state, dict) else None
+    return f"the demo target reports {status}" if status in ("renderer-crashed", "boot-failed") else None
+
+
+def wait_ready(port: int, origin: str | None, *, proc: subprocess.Popen[bytes] | None = None,
+               timeout: float = 60.0, ready_js: str | None = None,
+               gave_up: Callable[[], str | None] | None = None) -> float:
+    """Seconds until a page of ``origin`` on ``port`` has loaded (and ``ready_js`` is true).
+
+    ``gave_up()`` returning a reason stops the wait early (the app reported a crash)."""
+    from flagdeck.storage import cdp
+
+    start_t = time.monotonic()
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise LiveError(f"the app exited with code {proc.returncode} while starting")
+        reason = gave_up() if gave_up else None
+        if reason:
+            raise LiveError(f"the app did not come up: {reason}")
+        try:
+            pages = [p for p in cdp.list_targets(port) if origin is None or p.origin == origin]
+            for page in pages:
+                with cdp.CDPSession(page.ws_url, timeout=5) as session:
+                    ready = f"document.readyState === 'complete' && !!({ready_js or 'true'})"
+                    if session.evaluate(ready) is True:
+                        return time.monotonic() - start_t
+        except LiveError:
+            pass
+        if time.monotonic() - start_t > timeout:
+            raise LiveError(f"no loaded page of {origin or 'the app'} on port {port} after {timeout:g} s")
+        time.sleep(0.1)
+
+
+def close_gracefully(pid: int, lock_file: Path, *, port: int | None = None, timeout: float = 30.0) -> float:
+    """Ask the app to quit (``Browser.close``, else SIGTERM), wait for it and its storage lock."""
+    start_t = time.monotonic()
+    asked = False
+    if port is not None:
+        try:
+            from flagdeck.storage import cdp
+
+            ws = cdp.browser_version(port)["webSocketDebuggerUrl"]
+            with cdp.CDPSession(ws, timeout=5) as browser:
+                browser.call("Browser.close", timeout=5)
+            asked = True
+        except (LiveError, KeyError):
+            asked = False  # QtWebEngine has no Browser.close; fall back to a signal
+    try:
+        proc = psutil.Process(pid)
+        if not asked:
+            if sys.platform == "win32":
+                proc.terminate()
+            else:
+                proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        raise TargetBusy(f"the app (pid {pid}) did not exit within {timeout:g} s; nothing was written",
+                         hint="close it yourself and run the command again") from None
+    while process.lock_probe(lock_file):
+        if time.monotonic() - start_t > timeout:
+            raise TargetBusy(f"the app's storage is still locked {timeout:g} s after it was asked to quit")
+        time.sleep(0.05)
+    return time.monotonic() - start_t

@@ -1,0 +1,125 @@
+"""The runbook's rollback triggers, classified from measured signals, with the level to act on.
+
+Signals come from a verification report (and, once the performance comparison has run, from its
+saved degradation tier). Each trigger keeps the runbook's wording, so the board reads like the
+runbook a release engineer already knows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flagdeck import paths
+from flagdeck.targets.resolve import Target
+from flagdeck.verify.result import VerifyReport
+
+Severity = Literal["critical", "major", "minor"]
+SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    severity: Severity
+    runbook: str  # the runbook line
+    observed: str  # what flagdeck measured
+    source: str  # check id or "perf"
+
+
+@dataclass(frozen=True)
+class TriggerBoard:
+    target: str
+    flag_state: dict[str, Any]
+    triggers: tuple[Trigger, ...]
+    recommendation: str
+    level: str  # "level-1-now" | "level-1-within-hour" | "consider" | "none" | "level-2"
+    checked: tuple[str, ...] = field(default_factory=tuple)  # signals that were measured
+    not_checked: tuple[str, ...] = field(default_factory=tuple)  # could not be measured (manual)
+
+    @property
+    def worst(self) -> Severity | None:
+        return min((t.severity for t in self.triggers), key=SEVERITY_ORDER.__getitem__, default=None)
+
+
+# check id → (severity when it fails, runbook line)
+_FROM_CHECKS: dict[str, tuple[Severity, str]] = {
+    "data-loss": ("critical", "Data loss or corruption"),
+    "renderer": ("critical", "Application crashes on startup"),
+    "agent-session": ("critical", "Agent sessions completely broken"),
+    "error-rate": ("major", "Intermittent message loading failures (> 10% error rate)"),
+    "memory": ("major", "Memory leaks detected"),
+    "attachment": ("major", "File upload/attachment issues"),
+    "edit-delete": ("major", "Message editing/deletion not working"),
+    "cpu": ("minor", "Non-critical features affected (CPU usage not normal)"),
+}
+
+
+def _message_load(report: VerifyReport) -> Trigger | None:
+    """Message loading: total failure is critical; loads over 500 ms are the runbook's performance
+    check. Incomplete loads are the data-loss check's to judge, errors the error rate's."""
+    result = report.result("message-load")
+    if result is None or result.status != "fail":
+        return None
+    rate = report.result("error-rate")
+    if rate is not None and (rate.figure or 0) >= 100:
+        return Trigger("critical", "Complete failure to load messages", rate.detail, "message-load")
+    if result.figure is not None and result.figure >= 500:
+        return Trigger("minor", "Message load time over 500ms (Performance Check)", result.detail, "message-load")
+    return None
+
+
+def perf_trigger(target: Target) -> Trigger | None:
+    """The degradation tier of the newest saved comparison of this target (``<data>/perf/``)."""
+    folder = paths.data_dir() / "perf"
+    if not folder.is_dir():
+        return None
+    candidates = sorted(folder.glob(f"compare-*{target.slug}*.json"))
+    if not candidates:
+        return None
+    try:
+        data = json.loads(candidates[-1].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    severity = data.get("severity")
+    pct = data.get("degradation_pct")
+    if severity not in ("critical", "major", "minor"):
+        return None
+    band = {"critical": "Performance degradation > 50%", "major": "Performance degradation 20-50%",
+            "minor": "Performance degradation < 20%"}[severity]
+    ci = f" (95% CI {data.get('ci_low')} to {data.get('ci_high')} %)" if data.get("ci_low") is not None else ""
+    return Trigger(severity, band, f"{data.get('metric', 'headline metric')} {pct} % slower{ci}", "perf")
+
+
+def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -> TriggerBoard:
+    triggers: list[Trigger] = []
+    for result in report.results:
+        if result.status == "fail" and result.id in _FROM_CHECKS:
+            severity, line = _FROM_CHECKS[result.id]
+            triggers.append(Trigger(severity, line, result.detail, result.id))
+    load = _message_load(report)
+    if load:
+        triggers.append(load)
+    perf = perf_trigger(target)
+    if perf:
+        triggers.append(perf)
+    logger = report.result("error-rate")
+    if not triggers and logger and logger.status == "pass" and (logger.figure or 0) > 0:
+        triggers.append(Trigger("minor", "Increased error logs but functionality intact", logger.detail, "error-rate"))
+    triggers.sort(key=lambda t: SEVERITY_ORDER[t.severity])
+    worst = triggers[0].severity if triggers else None
+    flag_on = any(bool(v) for v in flag_state.values())
+    if worst is None:
+        level, text = "none", "No rollback trigger fired."
+    elif not flag_on:
+        level, text = "level-2", ("Triggers fire with the flag already off: the feature flag is not sufficient. "
+                                  "Level 2: code revert (git revert, rebuild, deploy).")
+    elif worst == "critical":
+        level, text = "level-1-now", "Critical: Level 1 rollback now (flagdeck rollback)."
+    elif worst == "major":
+        level, text = "level-1-within-hour", "Major: Level 1 rollback within 1 hour (flagdeck rollback)."
+    else:
+        level, text = "consider", "Minor: consider a rollback; watch the signals."
+    checked = tuple(r.id for r in report.results if r.status != "manual")
+    not_checked = tuple(r.id for r in report.results if r.status == "manual")
+    return TriggerBoard(report.target, flag_state, tuple(triggers), text, level, checked, not_checked)

@@ -1,0 +1,82 @@
+"""What checks read: the target, its store, its live page (when there is one), the expectations and
+the baseline captured before a rollback."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flagdeck.errors import FlagdeckError, LiveError
+from flagdeck.probe.page import PageProbe
+from flagdeck.storage.store import LocalStorageStore
+from flagdeck.targets.resolve import Target
+
+PROBES = "demoProbes"
+
+
+@dataclass
+class Baseline:
+    """The app's data as captured before a change: IndexedDB entry counts (any app) and, where the
+    app exposes probes, what its data path returned (``visibleCounts``/``digest``)."""
+
+    indexeddb: dict[str, dict[str, int]] = field(default_factory=dict)
+    visible: dict[str, Any] | None = None
+    digest: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"indexeddb": self.indexeddb, "visible": self.visible, "digest": self.digest}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Baseline:
+        return cls(data.get("indexeddb") or {}, data.get("visible"), data.get("digest"))
+
+    @classmethod
+    def load(cls, path: Path) -> Baseline:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass
+class VerifyContext:
+    target: Target
+    store: LocalStorageStore
+    origin: str | None
+    page: PageProbe | None = None
+    page_error: str | None = None  # why there is no page, when live mode found none
+    port_open: bool = False  # the app's debug port answers (so a missing page means a dead renderer)
+    app_pid: int | None = None
+    expect: dict[str, Any] = field(default_factory=dict)
+    baseline: Baseline | None = None
+    window: float = 3.0
+    full: bool = False
+    fast: bool = False  # the rollback's quick pass: shorter windows and bursts, cheap data checks
+    watch_cache: Any = None  # one sampling window shared by the memory and CPU checks
+    opened_at: float = 0.0  # monotonic time the page was attached (reload-loop watch starts here)
+    navigations_at_open: int = 0
+    _probes: bool | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.port_open
+
+    @property
+    def has_probes(self) -> bool:
+        """Whether the page exposes ``window.demoProbes`` (the demo target, or an app that ships them)."""
+        if self.page is None:
+            return False
+        if self._probes is None:
+            try:
+                self._probes = self.page.exposes(PROBES)
+            except FlagdeckError:
+                self._probes = False
+        return self._probes
+
+    def probe(self, name: str, *args: Any, timeout: float = 30.0) -> dict[str, Any]:
+        """``await demoProbes.<name>(...args)`` → dict (probes never reject; they say ``ok``)."""
+        assert self.page is not None
+        arg_text = ", ".join(json.dumps(a) for a in args)
+        value = self.page.evaluate(f"window.{PROBES}.{name}({arg_text})", await_promise=True, timeout=timeout)
+        if not isinstance(value, dict):
+            raise LiveError(f"{PROBES}.{name} returned {type(value).__name__}, not an object")
+        return value

@@ -1,0 +1,149 @@
+"""Run the checks against a target and keep the report (``<data>/verify/``)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from flagdeck import access, paths
+from flagdeck.errors import FlagdeckError
+from flagdeck.probe.page import PageProbe
+from flagdeck.storage.leveldb_store import LevelDBStore
+from flagdeck.storage.store import LocalStorageStore
+from flagdeck.targets import process
+from flagdeck.targets.resolve import Target
+from flagdeck.verify import checklist
+from flagdeck.verify.check import Check
+from flagdeck.verify.checks_app import AgentSession, Attachment, EditDelete, MessageLoad
+from flagdeck.verify.checks_data import NoDataLoss
+from flagdeck.verify.checks_flag import FlagEffective
+from flagdeck.verify.checks_health import CpuNormal, ErrorRate, MemoryGrowth, RendererAlive
+from flagdeck.verify.context import Baseline, VerifyContext
+from flagdeck.verify.result import CheckResult, VerifyReport, now_iso
+
+ALL_CHECKS: tuple[type[Check], ...] = (
+    FlagEffective, RendererAlive, MessageLoad, Attachment, EditDelete, AgentSession, NoDataLoss, ErrorRate,
+    MemoryGrowth, CpuNormal,
+)
+CHECK_IDS = tuple(c.id for c in ALL_CHECKS)
+
+Progress = Callable[[str, CheckResult | None], None]  # (check id, result or None when it starts)
+
+
+@contextlib.contextmanager
+def verify_context(target: Target, *, store: LocalStorageStore | None = None, **kwargs: Any
+                   ) -> Iterator[VerifyContext]:
+    """Open the target (live when possible; or use ``store``, left open) and yield the context."""
+    with contextlib.ExitStack() as stack:
+        if store is None:
+            store = stack.enter_context(access.open_read(target).store)
+        origin = access.resolve_origin(store, target)
+        ctx = VerifyContext(target, store, origin, **kwargs)
+        owner = getattr(store, "owner", None)
+        if owner is not None:
+            ctx.app_pid = owner.pid
+        else:
+            holder = process.lock_holder(target.lock_file)
+            ctx.app_pid = holder.pid if holder else None
+        if store.mode == "live" and origin:
+            ctx.port_open = True
+            try:
+                probe = PageProbe(store.page_session(origin), origin)  # type: ignore[attr-defined]
+                if probe.alive():
+                    _wait_app_ready(probe, target)
+                    ctx.page = probe
+                    probe.session.call("Page.enable")
+                    ctx.opened_at = time.monotonic()
+                    ctx.navigations_at_open = probe.session.event_count("Page.frameNavigated")
+                else:
+                    ctx.page_error = f"the page of {origin} does not answer"
+            except FlagdeckError as exc:
+                ctx.page_error = str(exc)
+            if ctx.page is None:  # no page to ask: read the stored flags from a snapshot of the disk
+                ctx.store = stack.enter_context(LevelDBStore.open_read(target.leveldb_dir))
+        elif store.mode != "live":
+            ctx.page_error = "offline: " + ("the app runs without a debug port" if store.mode == "busy"
+                                            else "the app is not running")
+        yield ctx
+
+
+def _wait_app_ready(probe: PageProbe, target: Target, timeout: float = 20.0) -> None:
+    """Give an app that is still starting (the preset's ``[app] ready``) time to finish."""
+    ready_js = target.preset.ready_js if target.preset else None
+    if not ready_js:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if probe.evaluate(f"!!({ready_js})") is True:
+                return
+        except FlagdeckError:
+            return
+        time.sleep(0.1)
+
+
+def run_checks(ctx: VerifyContext, *, only: tuple[str, ...] | None = None, watch: bool = True,
+               progress: Progress | None = None) -> list[CheckResult]:
+    chosen = [cls for cls in ALL_CHECKS
+              if not (only and cls.id not in only) and not (cls.watch and not watch and not (only and cls.id in only))]
+    results: dict[str, CheckResult] = {}
+    for cls in sorted(chosen, key=lambda c: c.run_last):  # stable: run_last ones at the end
+        if progress:
+            progress(cls.id, None)
+        results[cls.id] = cls().run(ctx)
+        if progress:
+            progress(cls.id, results[cls.id])
+    return [results[cls.id] for cls in chosen]
+
+
+def verify(
+    target: Target, *, expect: dict[str, Any] | None = None, baseline: Baseline | None = None,
+    full: bool = False, window: float = 3.0, only: tuple[str, ...] | None = None, watch: bool = True,
+    progress: Progress | None = None, save: bool = True, store: LocalStorageStore | None = None,
+    fast: bool = False,
+) -> VerifyReport:
+    """Run the checks; the report is saved under the data dir (evidence bundles pick it up).
+
+    ``fast``: the rollback's pass (short reload watch, small error burst, data checked by entry
+    counts against the baseline only).
+    """
+    started, t0 = now_iso(), time.monotonic()
+    with verify_context(target, store=store, expect=expect or {}, baseline=baseline, full=full,
+                        window=window, fast=fast) as ctx:
+        results = run_checks(ctx, only=only, watch=watch, progress=progress)
+        mode = ctx.store.mode
+        notes = ([] if ctx.page or not ctx.page_error else [ctx.page_error])
+    automated = {r.id: r.status for r in results if r.status != "manual"}
+    report = VerifyReport(target.name, mode, started, time.monotonic() - t0, tuple(results),
+                          tuple(checklist.view(target.slug, automated)), tuple(notes))
+    if save:
+        save_report(target, report)
+    return report
+
+
+def save_report(target: Target, report: VerifyReport) -> Path:
+    stamp = report.started.replace(":", "").replace("-", "")[:15]
+    path = paths.sub_dir("verify") / f"{stamp}-{target.slug}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"target_slug": target.slug, **report.to_json()}, fh, indent=1, ensure_ascii=False, default=str)
+    return path
+
+
+def latest_report(target: Target) -> dict[str, Any] | None:
+    folder = paths.data_dir() / "verify"
+    if not folder.is_dir():
+        return None
+    found = sorted(folder.glob(f"*-{target.slug}.json"))
+    if not found:
+        return None
+    try:
+        data: dict[str, Any] = json.loads(found[-1].read_text(encoding="utf-8"))
+        return data
+    except (OSError, ValueError):
+        return None
