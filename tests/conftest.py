@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,67 @@ def leveldb_dump(leveldb: Path) -> dict[bytes, bytes]:
 
     with LevelDBStore.open_read(leveldb) as store:
         return dict(store.db.iterator())
+
+
+# --- the demo target -------------------------------------------------------------------------------
+
+DEMO_SEED = 300
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo-target profile seeded once (by the real demo target), copied per test."""
+    from tests.demo_support import DemoTarget
+
+    profile = tmp_path_factory.mktemp("demo") / "profile"
+    target = DemoTarget.start(profile, "--seed-messages", str(DEMO_SEED))
+    try:
+        target.wait_ready()
+        target.stop()
+    finally:
+        target.kill()
+    (profile / "DevToolsActivePort").unlink(missing_ok=True)
+    return profile
+
+
+@pytest.fixture
+def start_demo(demo_template: Path, tmp_path: Path) -> Iterator[Any]:
+    """``start_demo(*args, port=True)`` runs the demo target on a fresh copy of the seeded profile.
+
+    Teardown kills every target it started and whatever process holds the profile afterwards
+    (a rollback with ``--restart`` relaunches the target outside the test's process group).
+    """
+    from flagdeck.targets import process
+    from tests.demo_support import DemoTarget
+
+    started: list[DemoTarget] = []
+    profile = tmp_path / "demo-profile"
+
+    def start(*args: str, port: bool = True, ready: bool = True) -> DemoTarget:
+        """``--seed-messages N`` in ``args`` starts from an empty profile seeded with N messages."""
+        if not profile.exists() and "--seed-messages" not in args:
+            shutil.copytree(demo_template, profile, ignore=shutil.ignore_patterns("LOCK", "DevToolsActivePort"))
+        if port:
+            target = DemoTarget.start(profile, *args, home=tmp_path / "demo-home")
+        else:
+            cmd = [sys.executable, "-m", "flagdeck.demo_target", "--profile-dir", str(profile), *args]
+            target = DemoTarget.launch(cmd, profile, 0, home=tmp_path / "demo-home")
+        started.append(target)
+        if ready and port:
+            target.wait_ready()
+        elif ready:
+            target.wait_output("ready in")
+        return target
+
+    start.profile = profile  # type: ignore[attr-defined]
+    try:
+        yield start
+    finally:
+        for target in started:
+            target.kill()
+        holder = process.lock_holder(profile / "Local Storage" / "leveldb" / "LOCK")
+        if holder is not None:
+            try:
+                os.killpg(holder.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                os.kill(holder.pid, 9)

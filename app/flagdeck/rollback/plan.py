@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flagdeck.errors import FlagdeckError, TargetBusy, UnknownFlag, UnsafeDebugPort
+from flagdeck.errors import FlagdeckError, OriginError, TargetBusy, UnknownFlag, UnsafeDebugPort
 from flagdeck.targets import process
 from flagdeck.targets.launch import LaunchSpec, spec_for
 from flagdeck.targets.resolve import Target
@@ -86,10 +86,35 @@ def _page_answers(target: Target) -> tuple[bool, str]:
         return False, str(exc)
 
 
+def rollback_origin(target: Target) -> tuple[str, str | None]:
+    """The origin to write: the given one, the one holding the flag key, else the only origin the
+    app has (a flag turned on by the app's build env has no stored override yet)."""
+    if target.origin:
+        return target.origin, None
+    from flagdeck import access
+
+    with access.open_read(target).store as store:
+        holder = access.resolve_origin(store, target)
+        if holder:
+            return holder, None
+        present = store.page_origins() if store.mode == "live" else store.origins()  # type: ignore[attr-defined]
+    if not present and store.mode == "live":  # no page open (crashed): what the disk knows
+        from flagdeck.storage.leveldb_store import LevelDBStore
+
+        with LevelDBStore.open_read(target.leveldb_dir) as disk:
+            present = disk.origins()
+    if len(present) == 1:
+        return present[0], f"no stored {target.storage_key} yet: writing it for the app's only origin {present[0]}"
+    raise OriginError(f"no origin holds {target.storage_key} and the app has {len(present)} origins",
+                      hint=f"pick one with --origin ({', '.join(present) or 'none found'})")
+
+
 def prepare(target: Target, *, flag: str | None = None, reload: bool = True, restart: bool = False) -> RollbackPlan:
     name = rollback_flag(target, flag)
+    origin, origin_note = rollback_origin(target)
+    target = target.with_origin(origin)
     running = process.lock_holder(target.lock_file)
-    notes: list[str] = []
+    notes: list[str] = [origin_note] if origin_note else []
     mode: Mode
     launch = None
     if running is None:

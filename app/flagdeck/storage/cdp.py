@@ -212,9 +212,13 @@ class CDPSession:
         with self._event_cond:
             return list(self._events.get(method, []))
 
-    def clear_events(self, method: str | None = None) -> None:
+    def clear_events(self, method: str | None = None, *, prefix: str | None = None) -> None:
+        """Drop buffered events: all, one method's, or every method starting with ``prefix``."""
         with self._event_cond:
-            if method is None:
+            if prefix is not None:
+                for name in [m for m in self._events if m.startswith(prefix)]:
+                    del self._events[name]
+            elif method is None:
                 self._events.clear()
             else:
                 self._events.pop(method, None)

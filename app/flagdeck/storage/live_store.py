@@ -423,11 +423,14 @@ def _has_storage(origin: str) -> bool:
 
 
 def _quiet_page_events(session: CDPSession) -> None:
-    """Stop the Page event stream a reload needed and drop what was buffered (best effort)."""
+    """Stop the Page event stream a reload needed and drop its buffered Page events (best effort).
+
+    Other domains' events stay: a caller that listens to the console keeps the new page's lines.
+    """
     if session.closed:
         return
     try:
         session.call("Page.disable", timeout=2)
     except LiveError:
         pass
-    session.clear_events()
+    session.clear_events(prefix="Page.")

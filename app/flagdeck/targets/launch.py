@@ -176,6 +176,23 @@ def wait_ready(port: int, origin: str | None, *, proc: subprocess.Popen[bytes] |
         time.sleep(0.1)
 
 
+def _wait_exit(proc: psutil.Process, timeout: float) -> None:
+    """Wait for ``proc`` to end; a zombie (exited, not yet reaped by a parent that is not us) counts."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return
+            proc.wait(timeout=0.05)
+            return
+        except psutil.TimeoutExpired:
+            continue
+        except psutil.NoSuchProcess:
+            return
+    raise TargetBusy(f"the app (pid {proc.pid}) did not exit within {timeout:g} s; nothing was written",
+                     hint="close it yourself and run the command again")
+
+
 def close_gracefully(pid: int, lock_file: Path, *, port: int | None = None, timeout: float = 30.0) -> float:
     """Ask the app to quit (``Browser.close``, else SIGTERM), wait for it and its storage lock."""
     start_t = time.monotonic()
@@ -197,12 +214,9 @@ def close_gracefully(pid: int, lock_file: Path, *, port: int | None = None, time
                 proc.terminate()
             else:
                 proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=timeout)
+        _wait_exit(proc, timeout)
     except psutil.NoSuchProcess:
         pass
-    except psutil.TimeoutExpired:
-        raise TargetBusy(f"the app (pid {pid}) did not exit within {timeout:g} s; nothing was written",
-                         hint="close it yourself and run the command again") from None
     while process.lock_probe(lock_file):
         if time.monotonic() - start_t > timeout:
             raise TargetBusy(f"the app's storage is still locked {timeout:g} s after it was asked to quit")

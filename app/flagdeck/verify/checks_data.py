@@ -21,14 +21,15 @@ class NoDataLoss(Check):
         counts = ctx.page.indexeddb_counts()
         data: dict[str, Any] = {"indexeddb": counts}
         problems: list[str] = []
-        if ctx.baseline and ctx.baseline.indexeddb:
-            data["before"] = ctx.baseline.indexeddb
-            for db, stores in ctx.baseline.indexeddb.items():
+        before_counts = ctx.baseline.indexeddb if ctx.baseline else None
+        if before_counts is not None:
+            data["before"] = before_counts
+            for db, stores in before_counts.items():
                 for store, before in stores.items():
                     after = counts.get(db, {}).get(store, 0)
                     if after < before:
                         problems.append(f"{db}.{store}: {before} entries before, {after} now")
-        if ctx.has_probes and not (ctx.fast and ctx.baseline and ctx.baseline.indexeddb):
+        if ctx.has_probes and not (ctx.fast and before_counts is not None):
             raw = ctx.probe("counts").get("stores", {})
             visible = ctx.probe("visibleCounts")
             data["visible"] = visible
@@ -42,10 +43,10 @@ class NoDataLoss(Check):
         if problems:
             return self.result("fail", "; ".join(problems), data=data)
         total = sum(sum(s.values()) for s in counts.values())
-        if not (ctx.baseline and ctx.baseline.indexeddb) and not ctx.has_probes:
+        if before_counts is None and not ctx.has_probes:
             return self.manual(self.manual_instruction,
                                f"{total} IndexedDB entries now; no earlier count to compare with "
                                "(a rollback captures one before it changes anything)")
-        how = "entry counts kept" if ctx.baseline and ctx.baseline.indexeddb else "all stored data visible"
+        how = "entry counts kept" if before_counts is not None else "all stored data visible"
         return self.result("pass", f"{how} ({total} IndexedDB entries)", figure=float(total), unit="entries",
                            data=data)

@@ -21,7 +21,7 @@ class Baseline:
     """The app's data as captured before a change: IndexedDB entry counts (any app) and, where the
     app exposes probes, what its data path returned (``visibleCounts``/``digest``)."""
 
-    indexeddb: dict[str, dict[str, int]] = field(default_factory=dict)
+    indexeddb: dict[str, dict[str, int]] | None = None  # None: not captured ({}: no databases)
     visible: dict[str, Any] | None = None
     digest: dict[str, Any] | None = None
 
@@ -30,7 +30,7 @@ class Baseline:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Baseline:
-        return cls(data.get("indexeddb") or {}, data.get("visible"), data.get("digest"))
+        return cls(data.get("indexeddb"), data.get("visible"), data.get("digest"))
 
     @classmethod
     def load(cls, path: Path) -> Baseline:

@@ -43,6 +43,9 @@ def verify_context(target: Target, *, store: LocalStorageStore | None = None, **
         if store is None:
             store = stack.enter_context(access.open_read(target).store)
         origin = access.resolve_origin(store, target)
+        if origin is None and store.mode == "live":
+            pages = store.page_origins()  # type: ignore[attr-defined]
+            origin = pages[0] if len(pages) == 1 else None  # one app page: it is the one to check
         ctx = VerifyContext(target, store, origin, **kwargs)
         owner = getattr(store, "owner", None)
         if owner is not None:
@@ -66,7 +69,10 @@ def verify_context(target: Target, *, store: LocalStorageStore | None = None, **
                 ctx.page_error = str(exc)
             if ctx.page is None:  # no page to ask: read the stored flags from a snapshot of the disk
                 ctx.store = stack.enter_context(LevelDBStore.open_read(target.leveldb_dir))
-        elif store.mode != "live":
+        elif store.mode == "live":
+            ctx.port_open = True
+            ctx.page_error = f"no page origin to check (give --origin; open pages: {store.page_origins()})"  # type: ignore[attr-defined]
+        else:
             ctx.page_error = "offline: " + ("the app runs without a debug port" if store.mode == "busy"
                                             else "the app is not running")
         yield ctx

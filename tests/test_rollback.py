@@ -1,0 +1,164 @@
+"""Level-1 rollback end to end: on a real Chromium page and on the real demo target."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flagdeck.storage.leveldb_store import LevelDBStore
+from flagdeck.targets import launch
+from tests.conftest import needs_chromium, run_cli
+from tests.engines.chromium import Chromium
+
+ON = '{"USE_UNIFIED_DB_SERVICE":true}'
+OFF = '{"USE_UNIFIED_DB_SERVICE":false}'
+
+# The seed app's flag init (Cherry Studio featureFlags.ts), without exposing window.featureFlags:
+# flagdeck must read the effective flags from the page's own [FeatureFlags] console line.
+SEED_PAGE = """<!doctype html><title>seed app</title><script>
+const defaults = { USE_UNIFIED_DB_SERVICE: false };
+const flags = { ...defaults };
+try {
+  const stored = localStorage.getItem('featureFlags');
+  if (stored) {
+    const parsed = JSON.parse(stored);
+    for (const key of Object.keys(parsed)) {
+      if (key in defaults) { flags[key] = parsed[key]; console.log(`[FeatureFlags] ${key} set to ${parsed[key]} via localStorage`); }
+    }
+  }
+} catch (e) { console.warn('[FeatureFlags] Failed to parse featureFlags from localStorage', e); }
+console.log('[FeatureFlags] Current flags:', flags);
+document.title = 'unified=' + flags.USE_UNIFIED_DB_SERVICE;
+</script>"""
+
+
+@needs_chromium
+def test_rollback_on_a_chromium_page(tmp_path: Path) -> None:
+    page = tmp_path / "app.html"
+    page.write_text(SEED_PAGE)
+    browser = Chromium(tmp_path / "ud", debug_port=0, url=page.as_uri())
+    try:
+        launch.wait_ready(browser.port or 0, "file://", timeout=30)
+        with browser.session() as s:
+            s.evaluate(f"localStorage.setItem('featureFlags', {json.dumps(ON)})")
+            s.call("Page.enable")
+            seen = s.event_count("Page.loadEventFired")
+            s.call("Page.reload")
+            s.wait_event("Page.loadEventFired", after=seen)
+            assert s.evaluate("document.title") == "unified=true"
+        proc = run_cli("--user-data-dir", str(tmp_path / "ud"), "--debug-port", str(browser.port), "--json",
+                       "rollback", "--yes")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["outcome"] == "verified" and result["mode"] == "live"
+        assert [s["status"] for s in result["steps"]] == ["done"] * 5
+        flag = next(r for r in result["verify"]["results"] if r["id"] == "flag")
+        assert flag["status"] == "pass" and "console" in flag["detail"]
+        with browser.session() as s:
+            assert s.evaluate("document.title") == "unified=false"  # the reloaded page runs with it off
+            assert s.evaluate("localStorage.getItem('featureFlags')") == OFF
+        record = Path(result["record"]).parent
+        assert (record / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        console = json.loads((record / "console.json").read_text())
+        assert any("[FeatureFlags] Current flags" in c["text"] for c in console)
+    finally:
+        browser.close()
+
+
+def test_rollback_data_loss_on_the_demo_target(start_demo: Any) -> None:
+    target = start_demo("--fault", "data-loss")
+    target.with_flags(ON)
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    before = run_cli(*ud, "verify", "--no-watch")
+    assert before.returncode == 1 and "data-loss" in before.stderr
+    proc = run_cli(*ud, "--json", "rollback", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["outcome"] == "verified"
+    assert result["flag_before"] == ON and result["flag_after"] == OFF
+    assert {r["id"]: r["status"] for r in result["verify"]["results"]}["data-loss"] == "pass"
+    assert target.js("window.demoProbes.health()")["path"] == "original"
+    after = run_cli(*ud, "verify", "--no-watch")
+    assert after.returncode == 0, after.stdout
+    record = json.loads(Path(result["record"]).read_text())
+    assert record["capture"]["baseline"]["indexeddb"]["CherryStudio"]["messages"] >= 300
+    assert set(record["capture"]["files"]) >= {"screenshot", "console", "performance", "logger", "data_counts"}
+
+
+def test_rollback_crash_on_start_restarts_the_app(start_demo: Any) -> None:
+    target = start_demo("--env", "VITE_USE_UNIFIED_DB_SERVICE=true", "--fault", "crash-on-start", ready=False)
+    target.wait_output("renderer")
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    assert run_cli(*ud, "verify", "--no-watch").returncode == 1
+    proc = run_cli(*ud, "--json", "rollback", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["mode"] == "restart" and result["outcome"] == "verified"
+    assert [s["id"] for s in result["steps"]] == ["capture", "close", "set-flag", "relaunch", "verify", "record"]
+    state = json.loads((target.profile / "demo-target.json").read_text())
+    assert "crash-on-start" in state["command"]  # relaunched the way it was started
+    assert state["status"] == "ready" and state["page"]["path"] == "original"
+
+
+def test_rollback_needs_restart_without_debug_port(start_demo: Any) -> None:
+    target = start_demo("--env", "VITE_USE_UNIFIED_DB_SERVICE=true", port=False)
+    ud = ("--user-data-dir", str(target.profile))
+    refused = run_cli(*ud, "rollback", "--yes")
+    assert refused.returncode == 3 and "--restart" in refused.stderr
+    proc = run_cli(*ud, "--json", "rollback", "--yes", "--restart")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["outcome"] == "verified" and result["mode"] == "restart"
+    state = json.loads((target.profile / "demo-target.json").read_text())
+    assert state["port"] and state["page"]["path"] == "original"
+
+
+def test_rollback_offline_when_the_app_is_closed(start_demo: Any) -> None:
+    target = start_demo()
+    target.with_flags(ON)
+    target.stop()
+    proc = run_cli("--user-data-dir", str(target.profile), "--json", "rollback", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["mode"] == "offline" and result["outcome"] == "unverified"
+    with LevelDBStore.open_read(target.profile / "Local Storage" / "leveldb") as store:
+        assert store.get("file://", "featureFlags") == OFF
+
+
+def test_dry_run_and_confirmation_change_nothing(start_demo: Any) -> None:
+    target = start_demo()
+    target.with_flags(ON)
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    dry = run_cli(*ud, "rollback", "--dry-run")
+    assert dry.returncode == 0 and "Set USE_UNIFIED_DB_SERVICE to false over DevTools" in dry.stdout
+    unconfirmed = run_cli(*ud, "rollback")
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    assert target.js("localStorage.getItem('featureFlags')") == ON
+    assert json.loads(run_cli(*ud, "--json", "backups").stdout) == []
+
+
+def test_no_reload_writes_without_verifying(start_demo: Any) -> None:
+    target = start_demo()
+    target.with_flags(ON)
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    proc = run_cli(*ud, "--json", "rollback", "--yes", "--no-reload")
+    result = json.loads(proc.stdout)
+    assert proc.returncode == 0 and result["outcome"] == "written" and result["verify"] is None
+    assert target.js("localStorage.getItem('featureFlags')") == OFF
+    assert target.js("window.featureFlags.USE_UNIFIED_DB_SERVICE") is True  # not reloaded
+
+
+def test_launch_starts_with_a_debug_port(start_demo: Any) -> None:
+    target = start_demo()
+    target.stop()
+    ud = ("--user-data-dir", str(target.profile))
+    proc = run_cli(*ud, "--json", "launch")
+    assert proc.returncode == 0, proc.stderr
+    started = json.loads(proc.stdout)
+    status = json.loads(run_cli(*ud, "--json", "status").stdout)  # found through DevToolsActivePort
+    assert status["mode"] == "live" and status["target"]["debug_port"] == started["port"]
+    again = run_cli(*ud, "launch")
+    assert again.returncode == 3 and "--restart" in again.stderr
+    restarted = json.loads(run_cli(*ud, "--json", "launch", "--restart").stdout)
+    assert restarted["pid"] != started["pid"]
