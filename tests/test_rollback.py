@@ -24,7 +24,10 @@ try {
   if (stored) {
     const parsed = JSON.parse(stored);
     for (const key of Object.keys(parsed)) {
-      if (key in defaults) { flags[key] = parsed[key]; console.log(`[FeatureFlags] ${key} set to ${parsed[key]} via localStorage`); }
+      if (key in defaults) {
+        flags[key] = parsed[key];
+        console.log(`[FeatureFlags] ${key} set to ${parsed[key]} via localStorage`);
+      }
     }
   }
 } catch (e) { console.warn('[FeatureFlags] Failed to parse featureFlags from localStorage', e); }
