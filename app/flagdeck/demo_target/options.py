@@ -1,0 +1,125 @@
+"""Command-line options of the demo target, validated before any Qt module is imported.
+
+``parse_options`` turns argv into a frozen ``DemoOptions`` or raises ``UsageError`` with a one-line
+reason; ``cli.main`` prints it. The original argv is kept so flagdeck can relaunch the target the
+way it was started (it is recorded in ``<profile>/demo-target.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+
+from flagdeck import paths
+from flagdeck.demo_target.faults import FaultSet, parse_faults
+from flagdeck.errors import UsageError
+
+DEFAULT_SEED_MESSAGES = 3000
+MAX_SEED_MESSAGES = 200_000
+_ENV_NAME = re.compile(r"VITE_[A-Z0-9_]+")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    profile_dir: Path
+    debug_port: int = 0
+    faults: FaultSet = field(default_factory=FaultSet)
+    seed_messages: int = DEFAULT_SEED_MESSAGES
+    env: dict[str, str] = field(default_factory=dict)
+    show: bool | None = None  # None: visible when a display exists
+    quit_after: float | None = None
+    argv: tuple[str, ...] = ()
+
+
+def default_profile_dir() -> Path:
+    """``<flagdeck data dir>/demo-target``: where the demo preset looks (``$FLAGDECK_DATA/demo-target``)."""
+    return paths.data_dir() / "demo-target"
+
+
+def has_display() -> bool:
+    """Whether a windowing system is reachable (only X11/Wayland need checking)."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser(prog: str = "flagdeck demo-target") -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog,
+        description="Run the embedded demo target: a QtWebEngine chat app that reads the "
+        "featureFlags localStorage key like Cherry Studio's renderer.",
+    )
+    parser.add_argument("--profile-dir", type=Path, metavar="DIR",
+                        help="userData-like folder (default: <flagdeck data dir>/demo-target)")
+    parser.add_argument("--debug-port", type=int, default=0, metavar="N", help="DevTools port on 127.0.0.1 (0: none)")
+    parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                        help="slow=F | error-rate=P | leak=MB_PER_MIN | crash-on-start[=N] | data-loss")
+    parser.add_argument("--seed-messages", type=int, default=DEFAULT_SEED_MESSAGES, metavar="N",
+                        help="messages seeded into IndexedDB on first start (default: %(default)s)")
+    parser.add_argument("--env", action="append", default=[], metavar="VITE_NAME=VALUE",
+                        help="build-time env layer, e.g. VITE_USE_UNIFIED_DB_SERVICE=true")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--show", dest="show", action="store_const", const=True, help="show the window")
+    shown.add_argument("--offscreen", dest="show", action="store_const", const=False,
+                       help="render offscreen (default when there is no display)")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="exit cleanly after SECONDS")
+    return parser
+
+
+def _parse_env(items: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not _ENV_NAME.fullmatch(name):
+            raise UsageError(f"--env {item!r}: expected VITE_NAME=VALUE (only VITE_ variables reach the page)")
+        env[name] = value
+    return env
+
+
+def relaunch_argv(argv: tuple[str, ...] | list[str], profile_dir: Path) -> list[str]:
+    """``argv`` with the profile as an absolute ``--profile-dir`` (added when it was the default),
+    so the recorded command starts the same target from any working directory or environment."""
+    out: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--profile-dir":
+            next(items, None)
+        elif not item.startswith("--profile-dir="):
+            out.append(item)
+    return ["--profile-dir", str(profile_dir), *out]
+
+
+def parse_options(argv: list[str]) -> DemoOptions:
+    """Validate argv; raise ``UsageError`` for anything wrong (``--help`` raises ``SystemExit(0)``)."""
+    ns = build_parser().parse_args(argv)
+    if not 0 <= ns.debug_port <= 65535:
+        raise UsageError(f"--debug-port {ns.debug_port}: must be 0..65535")
+    if not 0 <= ns.seed_messages <= MAX_SEED_MESSAGES:
+        raise UsageError(f"--seed-messages {ns.seed_messages}: must be 0..{MAX_SEED_MESSAGES}")
+    if ns.quit_after is not None and not ns.quit_after > 0:
+        raise UsageError("--quit-after must be a positive number of seconds")
+    if ns.show and not has_display():
+        raise UsageError("--show needs a display (DISPLAY/WAYLAND_DISPLAY unset); use --offscreen or xvfb-run")
+    profile = (ns.profile_dir or default_profile_dir()).expanduser().absolute()
+    if profile.exists() and not profile.is_dir():
+        raise UsageError(f"--profile-dir {profile}: not a folder")
+    return DemoOptions(
+        profile_dir=profile,
+        debug_port=ns.debug_port,
+        faults=parse_faults(ns.fault),
+        seed_messages=ns.seed_messages,
+        env=_parse_env(ns.env),
+        show=ns.show,
+        quit_after=ns.quit_after,
+        argv=tuple(argv),
+    )

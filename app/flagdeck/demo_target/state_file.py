@@ -1,0 +1,93 @@
+"""What a running demo target tells the outside world through its profile folder.
+
+``<profile>/demo-target.json``: pid, DevTools port, argv and command (so flagdeck can relaunch
+"the way it was started"), version, status (``starting`` → ``loading`` → ``ready`` |
+``renderer-crashed`` → ``exited``) and renderer-crash records. It stays after exit, with status
+``exited``, because a relaunch needs the argv after the app is gone.
+
+``<profile>/DevToolsActivePort``: like Chromium's own file (port, then the browser websocket path),
+present only while the debug port is open.
+
+Writes are atomic (temp file + ``os.replace``) so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+STATE_NAME = "demo-target.json"
+PORT_FILE_NAME = "DevToolsActivePort"
+DEFAULT_BROWSER_PATH = "/devtools/browser"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class StateFile:
+    """``demo-target.json``: a dict kept in memory and rewritten whole on every change."""
+
+    def __init__(self, profile_dir: Path, initial: dict[str, Any]) -> None:
+        self.path = profile_dir / STATE_NAME
+        self.data: dict[str, Any] = dict(initial)
+        self.write()
+
+    def update(self, **fields: Any) -> None:
+        self.data.update(fields)
+        self.data["updatedAt"] = now_iso()
+        self.write()
+
+    def write(self) -> None:
+        atomic_write(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+
+
+def read_state(profile_dir: Path) -> dict[str, Any] | None:
+    """The last state a demo target wrote into ``profile_dir`` (None when absent or unreadable)."""
+    try:
+        data = json.loads((profile_dir / STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_port_file(profile_dir: Path, port: int, browser_path: str = DEFAULT_BROWSER_PATH) -> None:
+    atomic_write(profile_dir / PORT_FILE_NAME, f"{port}\n{browser_path}\n")
+
+
+def remove_port_file(profile_dir: Path) -> None:
+    (profile_dir / PORT_FILE_NAME).unlink(missing_ok=True)
+
+
+def browser_ws_path(port: int, *, attempts: int = 20, delay: float = 0.25) -> str | None:
+    """The browser websocket path from ``/json/version`` (call off the Qt thread: the DevTools
+    HTTP handler answers on Chromium's UI thread, which is the Qt main thread)."""
+    from urllib.parse import urlparse
+
+    from flagdeck.errors import LiveError
+    from flagdeck.storage.cdp import browser_version
+
+    for _ in range(attempts):
+        try:
+            ws_url = str(browser_version(port).get("webSocketDebuggerUrl", ""))
+        except LiveError:
+            time.sleep(delay)
+            continue
+        return urlparse(ws_url).path or None
+    return None
