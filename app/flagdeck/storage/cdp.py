@@ -102,10 +102,13 @@ def browser_version(port: int, host: str = LOOPBACK) -> dict[str, Any]:
 class CDPSession:
     """One DevTools websocket. ``call`` is thread-safe; events are buffered per method."""
 
-    def __init__(self, ws_url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, ws_url: str, *, timeout: float = 10.0, buffer_events: bool = True) -> None:
+        """``buffer_events=False``: events only reach listeners (a long-lived watch, e.g. the tray,
+        must not keep every event it ever saw)."""
         require_loopback(urlparse(ws_url).hostname or "")
         self.ws_url = ws_url
         self.timeout = timeout
+        self.buffer_events = buffer_events
         try:
             self._ws = connect(ws_url, max_size=None, open_timeout=timeout, close_timeout=2).__enter__()
         except (OSError, TimeoutError, ConnectionClosed) as exc:
@@ -134,9 +137,10 @@ class CDPSession:
                     if waiter is not None:
                         waiter.put(msg)
                 elif "method" in msg:
-                    with self._event_cond:
-                        self._events.setdefault(msg["method"], []).append(msg)
-                        self._event_cond.notify_all()
+                    if self.buffer_events:
+                        with self._event_cond:
+                            self._events.setdefault(msg["method"], []).append(msg)
+                            self._event_cond.notify_all()
                     for listener in list(self._listeners):
                         try:
                             listener(msg)

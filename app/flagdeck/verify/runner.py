@@ -90,7 +90,7 @@ def _wait_app_ready(probe: PageProbe, target: Target, timeout: float = 20.0) -> 
                 return
         except FlagdeckError:
             return
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def run_checks(ctx: VerifyContext, *, only: tuple[str, ...] | None = None, watch: bool = True,
