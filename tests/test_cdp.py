@@ -179,10 +179,11 @@ def test_killed_browser_is_a_live_error_not_a_hang(tmp_path: Path) -> None:
         import os
         import signal
 
+        seen = s.event_count("Page.loadEventFired")  # the first page may finish loading just now
         start = time.monotonic()
         os.killpg(doomed.proc.pid, signal.SIGKILL)
         with pytest.raises(LiveError, match=r"closed|lost"):
-            s.wait_event("Page.loadEventFired", timeout=30)
+            s.wait_event("Page.loadEventFired", timeout=30, after=seen)
         with pytest.raises(LiveError, match=r"closed|lost"):
             s.call("Runtime.evaluate", expression="1")
         assert time.monotonic() - start < 10

@@ -12,6 +12,7 @@ the folder copies of the newest ``keep_folders`` (older ones keep their entries.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import secrets
@@ -166,7 +167,7 @@ class BackupStore:
                                  hint="flagdeck backups lists them")
         raise BackupNotFound(f"{ident!r} matches {len(hits)} backups", hint="give more of the id")
 
-    def entries(self, backup: Backup) -> list[Entry]:
+    def entries(self, backup: Backup) -> builtins.list[Entry]:
         try:
             data = json.loads((backup.path / "entries.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -6,7 +6,7 @@ prints or knows about Qt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -87,8 +87,8 @@ def _reload(store: LocalStorageStore, origin: str) -> float | None:
 def write_flags(
     target: Target,
     *,
-    assignments: list[tuple[str, Any]] = (),  # type: ignore[assignment]
-    removals: list[str] = (),  # type: ignore[assignment]
+    assignments: Sequence[tuple[str, Any]] = (),
+    removals: Sequence[str] = (),
     force: bool = False,
     repair: bool = False,
     reload: bool = False,

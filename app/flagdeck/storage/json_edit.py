@@ -33,6 +33,7 @@ def _reject_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -56,7 +57,7 @@ def scan_object(text: str) -> tuple[list[Member], int, int]:
             if pos >= len(text) or text[pos] != '"':
                 raise JsonEditError(f"expected a key at offset {pos}")
             try:
-                key, key_end = json.decoder.scanstring(text, pos + 1)
+                key, key_end = _scanstring(text, pos + 1)
             except ValueError as exc:
                 raise JsonEditError(str(exc)) from exc
             colon = _skip_ws(text, key_end)

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import plyvel_next as plyvel
 
@@ -167,7 +167,7 @@ class LevelDBStore:
             raise _translate(exc, self.path) from exc
         return value
 
-    def _iterator(self, **kwargs: object) -> Iterator[object]:
+    def _iterator(self, **kwargs: object) -> Iterator[Any]:
         """A checksum-verifying iterator whose LevelDB errors become flagdeck errors."""
         try:
             with self.db.iterator(verify_checksums=True, **kwargs) as it:
@@ -180,7 +180,7 @@ class LevelDBStore:
     def origins(self) -> list[str]:
         found: set[str] = set()
         for key in self._iterator(prefix=codec.META_PREFIX, include_value=False):
-            found.add(key[len(codec.META_PREFIX) :].decode("utf-8", "replace"))  # type: ignore[index]
+            found.add(key[len(codec.META_PREFIX) :].decode("utf-8", "replace"))
         # Entries whose origin has no META row: skip-scan, one seek per origin.
         try:
             with self.db.iterator(include_value=False, verify_checksums=True) as it:
@@ -203,8 +203,8 @@ class LevelDBStore:
 
     def _iter_raw(self, origin: str) -> Iterator[tuple[bytes, bytes]]:
         prefix = codec.entry_prefix(origin)
-        for raw_key, raw_value in self._iterator(prefix=prefix):  # type: ignore[misc]
-            yield raw_key[len(prefix) :], raw_value
+        for raw_key, raw_value in self._iterator(prefix=prefix):
+            yield bytes(raw_key[len(prefix) :]), bytes(raw_value)
 
     def entries(self, origin: str) -> list[Entry]:
         """Every entry of ``origin``; raises when they disagree with the origin's META size.
@@ -285,7 +285,7 @@ class LevelDBStore:
         """Make this database hold exactly ``other``'s keys and values, in one synced batch."""
         if self._snapshot_dir is not None:
             raise StorageUnreadable("this store was opened for reading")
-        wanted = dict(other._iterator())  # type: ignore[arg-type]
+        wanted: dict[bytes, bytes] = dict(other._iterator())
         try:
             with self.db.write_batch(sync=True) as batch:
                 for key in self._iterator(include_value=False):

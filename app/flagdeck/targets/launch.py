@@ -94,8 +94,9 @@ def spec_for(target: Target, port: int | None = None, *, running: process.ProcIn
     """How to (re)start ``target`` with debug port ``port`` (a free one when None)."""
     port = port or target.debug_port or free_port()
     state = demo_state(target)
-    if state and isinstance(state.get("command"), list):
-        argv = [str(a) for a in state["command"]]  # type: ignore[union-attr]
+    command = state.get("command") if state else None
+    if state and isinstance(command, list):
+        argv = [str(a) for a in command]
         new, env = with_debug_port(argv, port, "demo")
         return LaunchSpec(tuple(new), port, "demo", str(state.get("cwd") or "") or None, env, DEMO_STATE)
     if running is not None and running.cmdline:
@@ -108,14 +109,15 @@ def spec_for(target: Target, port: int | None = None, *, running: process.ProcIn
             argv += ["--profile-dir", str(target.user_data_dir)]
         new, env = with_debug_port(argv, port, "demo")
         return LaunchSpec(tuple(new), port, "demo", None, env, "demo preset")
-    for candidate in target.preset.launch if target.preset else ():
+    preset = target.preset
+    for candidate in preset.launch if preset else ():
         exe = shutil.which(candidate) or (str(expand(candidate)) if expand(candidate).exists() else None)
-        if exe:
+        if exe and preset:
             argv = [exe]
-            if target.preset and target.preset.name == "chromium" and target.user_data_dir:
+            if preset.name == "chromium" and target.user_data_dir:
                 argv.append(f"--user-data-dir={target.user_data_dir}")
             new, env = with_debug_port(argv, port, "chromium")
-            return LaunchSpec(tuple(new), port, "chromium", None, env, f"preset {target.preset.name}")
+            return LaunchSpec(tuple(new), port, "chromium", None, env, f"preset {preset.name}")
     raise UsageError(f"do not know how to start {target.name}",
                      hint="start it yourself with --remote-debugging-port=N, or add a [launch] entry to its preset")
 

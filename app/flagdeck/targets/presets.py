@@ -75,7 +75,7 @@ def _per_os(table: Any, what: str, source: str) -> tuple[str, ...]:
         return tuple(str(x) for x in table)
     if not isinstance(table, dict):
         raise UsageError(f"{source}: [{what}] must be a table of per-OS lists")
-    values = table.get(os_key(), table.get("all", []))
+    values = table.get(os_key(), table.get("all")) or []
     if isinstance(values, str):
         values = [values]
     return tuple(str(x) for x in values)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -98,7 +99,7 @@ def reset(slug: str) -> None:
     _path(slug).unlink(missing_ok=True)
 
 
-def view(slug: str, automated: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def view(slug: str, automated: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Every item with its answer: a person's answer, else the automated result that covers it."""
     state, automated = load(slug), automated or {}
     rows = []

@@ -9,7 +9,7 @@ from flagdeck.errors import FlagdeckError
 from flagdeck.probe.processes import Sampler, renderer_processes, slope_per_minute
 from flagdeck.verify.check import NO_PAGE, Check
 from flagdeck.verify.context import VerifyContext
-from flagdeck.verify.result import CheckResult
+from flagdeck.verify.result import CheckResult, Status
 
 ERROR_RATE_LIMIT = 0.10  # the runbook's "> 10% error rate" major trigger
 LEAK_LIMIT_MB_PER_MIN = 5.0
@@ -87,7 +87,7 @@ class ErrorRate(Check):
                            {"source": "probes", "runs": runs})
 
     def _judge(self, rate: float, detail: str, data: dict[str, Any]) -> CheckResult:
-        status = "fail" if rate > ERROR_RATE_LIMIT else "pass"
+        status: Status = "fail" if rate > ERROR_RATE_LIMIT else "pass"
         return self.result(status, detail, figure=round(rate * 100, 1), unit="%", limit="<= 10 %", data=data)
 
 
@@ -149,7 +149,7 @@ class MemoryGrowth(Check):
             return self.manual(self.manual_instruction, "neither the JS heap nor renderer processes could be read")
         slope = heap_slope if w.heap else rss_slope
         what = "JS heap (after GC)" if w.heap else "renderer RSS"
-        status = "fail" if slope > LEAK_LIMIT_MB_PER_MIN else "pass"
+        status: Status = "fail" if slope > LEAK_LIMIT_MB_PER_MIN else "pass"
         return self.result(status, f"{what} grows {slope:.1f} MB/min over {w.seconds:.0f} s", figure=round(slope, 2),
                            unit="MB/min", limit=f"<= {LEAK_LIMIT_MB_PER_MIN:g} MB/min", data=data)
 
@@ -169,7 +169,7 @@ class CpuNormal(Check):
         if not w.cpu:
             return self.manual(self.manual_instruction, "no renderer process found")
         avg = sum(w.cpu) / len(w.cpu)
-        status = "fail" if avg > CPU_LIMIT_PERCENT else "pass"
+        status: Status = "fail" if avg > CPU_LIMIT_PERCENT else "pass"
         return self.result(status, f"renderers average {avg:.1f} % of a core over {w.seconds:.0f} s (idle)",
                            figure=round(avg, 1), unit="%", limit=f"<= {CPU_LIMIT_PERCENT:g} %",
                            data={"samples": [round(c, 1) for c in w.cpu], "renderers": w.renderers})
