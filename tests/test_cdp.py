@@ -179,7 +179,10 @@ def test_killed_browser_is_a_live_error_not_a_hang(tmp_path: Path) -> None:
         import os
         import signal
 
-        seen = s.event_count("Page.loadEventFired")  # the first page may finish loading just now
+        deadline = time.monotonic() + 15
+        while s.evaluate("document.readyState") != "complete" and time.monotonic() < deadline:
+            time.sleep(0.05)  # let the first page finish loading: its load event must not count
+        seen = s.event_count("Page.loadEventFired")
         start = time.monotonic()
         os.killpg(doomed.proc.pid, signal.SIGKILL)
         with pytest.raises(LiveError, match=r"closed|lost"):
