@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flagdeck import access
+from flagdeck import access, history
 from flagdeck.backups import Backup, BackupStore
-from flagdeck.errors import NeedsConfirmation, UsageError
+from flagdeck.errors import FlagdeckError, NeedsConfirmation, UsageError
 from flagdeck.storage.flags import FlagDocument, FlagReport, check_assignment, evaluate
 from flagdeck.storage.store import Entry, LocalStorageStore
 from flagdeck.targets.resolve import Target
@@ -100,9 +100,24 @@ def write_flags(
     """Set and/or remove flags in one backed-up write; other keys stay byte-identical.
 
     ``live_store``: an open live store to write through (rollback reuses its own connection).
+    Every write, and every refused one, is recorded in the history.
     """
     if not assignments and not removals:
         raise UsageError("nothing to change")
+    try:
+        result = _write_flags(target, assignments, removals, force=force, repair=repair, reload=reload,
+                              reason=reason, note=note, backups=backups, live_store=live_store)
+    except FlagdeckError as exc:
+        history.record_failure("flag-write", target, exc)
+        raise
+    history.record_flag_write(result)
+    return result
+
+
+def _write_flags(
+    target: Target, assignments: Sequence[tuple[str, Any]], removals: Sequence[str], *, force: bool, repair: bool,
+    reload: bool, reason: str, note: str | None, backups: BackupStore | None, live_store: LocalStorageStore | None,
+) -> WriteResult:
     with access.write_session(target, reason=reason, note=note, backups=backups, live_store=live_store) as session:
         raw = session.current()
         doc = FlagDocument.parse(raw)
@@ -242,7 +257,9 @@ def restore_backup(
             for entry in saved:
                 session.put_raw(entry)
         notes = list(session.notes)
-        return RestoreResult(target, backup, scope, diff, session.backup, session.mode, notes)
+        result = RestoreResult(target, backup, scope, diff, session.backup, session.mode, notes)
+    history.record_restore(result)
+    return result
 
 
 def _restore_folder(target: Target, backup: Backup, diff: DiffResult, store_b: BackupStore) -> RestoreResult:
@@ -259,6 +276,8 @@ def _restore_folder(target: Target, backup: Backup, diff: DiffResult, store_b: B
         with LevelDBStore.open_read(backup.path / "leveldb") as saved:
             session.written = True
             session.store.replace_all_from(saved)
-        return RestoreResult(target, backup, "folder", diff, session.backup, "offline",
-                             [f"every key of the LevelDB is now as in backup {backup.id}; the state before "
-                              f"is in backup {session.backup.id}"])
+        result = RestoreResult(target, backup, "folder", diff, session.backup, "offline",
+                               [f"every key of the LevelDB is now as in backup {backup.id}; the state before "
+                                f"is in backup {session.backup.id}"])
+    history.record_restore(result)
+    return result

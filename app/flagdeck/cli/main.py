@@ -12,13 +12,24 @@ import os
 import sys
 from collections.abc import Sequence
 
-from flagdeck import __version__
-from flagdeck.cli import backup_cmd, demo_cmd, flags_cmd, rollback_cmd, targets_cmd, verify_cmd
+from flagdeck import __version__, notify
+from flagdeck.cli import (
+    backup_cmd,
+    demo_cmd,
+    evidence_cmd,
+    flags_cmd,
+    history_cmd,
+    notify_cmd,
+    rollback_cmd,
+    targets_cmd,
+    verify_cmd,
+)
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import print_json
 from flagdeck.errors import ExitCode, FlagdeckError
 
-COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd]
+COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd, evidence_cmd,
+                   history_cmd, notify_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return ExitCode.USAGE
         ctx = Context(args)
+        if args.command != "notify":  # notify commands manage the outbox themselves
+            notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background
         args.func(args, ctx)
         return ctx.exit_code
     except _UsageExit as exc:

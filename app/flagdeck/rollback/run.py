@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from flagdeck import flag_ops
+from flagdeck import flag_ops, history, notify
 from flagdeck.errors import FlagdeckError
 from flagdeck.probe.page import PageProbe
 from flagdeck.rollback import record
@@ -81,6 +81,7 @@ class _Runner:
         self.result = RollbackResult(rid, plan, [StepResult(s.id, s.title) for s in plan.steps], now_iso())
         self.target: Target = plan.target
         self.live: Any = None  # LiveStore, opened for live mode
+        self.version: str | None = None  # the app's version, for the runbook's history table
         self.origin: str | None = plan.target.origin
 
     def run(self) -> RollbackResult:
@@ -100,7 +101,14 @@ class _Runner:
             self.result.seconds = time.monotonic() - t0
             self.result.outcome = self._outcome()
             self.result.record_path = str(record.save(self.folder, self.result.to_json()))
+            self._tell()
         return self.result
+
+    def _tell(self) -> None:
+        """History row and team alert; neither may fail the rollback (both never raise)."""
+        history.record_rollback(self.result, version=self.version)
+        if notify.rollback_done(notify.summary_from_rollback(self.result, version=self.version)) is not None:
+            self.result.notes.append("team alert queued (flagdeck notify status)")
 
     def _do(self, step: StepResult, action: Callable[[], str]) -> None:
         step.status = "running"
@@ -134,6 +142,7 @@ class _Runner:
             self._open_live()
             if self.origin:
                 page = PageProbe(self.live.page_session(self.origin), self.origin)
+        self.version = history.target_version(self.target, self.live)  # while the app still runs
         cap = capture(self.target, self.folder, page, thorough=self.thorough)
         self.result.capture = cap
         parts = ", ".join(sorted(cap.files)) or "nothing live"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from flagdeck import access, paths
+from flagdeck import access, history, paths
 from flagdeck.errors import FlagdeckError
 from flagdeck.probe.page import PageProbe
 from flagdeck.storage.leveldb_store import LevelDBStore
@@ -128,7 +128,11 @@ def verify(
     report = VerifyReport(target.name, mode, started, time.monotonic() - t0, tuple(results),
                           tuple(checklist.view(target.slug, automated)), tuple(notes))
     if save:
-        save_report(target, report)
+        path = save_report(target, report)
+        history.try_record("verify", target, outcome="failed" if report.failed else "ok",
+                           message=", ".join(r.id for r in report.failed) or "all checks passed or manual",
+                           details={"failed": [r.id for r in report.failed], "manual": [r.id for r in report.manual],
+                                    "mode": report.mode}, artifacts=[str(path)])
     return report
 
 

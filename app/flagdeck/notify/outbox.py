@@ -1,0 +1,180 @@
+"""Alerts waiting to be delivered: one JSON file per message in ``<data dir>/notify/outbox``.
+
+A message is written here *before* the first attempt, so a crash, a kill or a network that is
+down loses nothing: the next flagdeck run tries again, and ``notify status`` lists what waits.
+Delivery of one message holds its lock file (``flock``/``msvcrt``, released by the OS if the
+process dies), so two flagdeck processes never post the same message at once; a message is
+removed only after the server said 2xx (at-least-once: a process killed between the 2xx and the
+removal posts it again next time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flagdeck import paths
+from flagdeck.errors import FlagdeckError
+from flagdeck.notify import config
+from flagdeck.notify.http import DeliveryError, post
+
+BACKOFF = (0.5, 1.0, 2.0)  # seconds between attempts within one run: 4 attempts, ~3.5 s of waiting
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    created: str
+    webhook: str
+    event: str
+    headline: str
+    attempts: int
+    state: str  # pending | failed | unreadable
+    last_error: str | None
+    last_attempt: str | None
+    path: Path
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    id: str
+    webhook: str
+    delivered: bool
+    attempts: int
+    error: str | None = None
+    skipped: bool = False  # another process is delivering it, or it was already delivered
+
+
+def outbox_dir() -> Path:
+    return paths.sub_dir("notify", "outbox")
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def enqueue(webhook: str, event: str, headline: str, payload: dict[str, Any]) -> Path:
+    ident = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    path = outbox_dir() / f"{ident}.json"
+    _write(path, {"id": ident, "created": datetime.now(UTC).isoformat(timespec="seconds"), "webhook": webhook,
+                  "event": event, "headline": headline, "payload": payload, "attempts": 0, "state": "pending",
+                  "last_error": None, "last_attempt": None})
+    return path
+
+
+def _message(path: Path) -> Message:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return Message(d["id"], d["created"], d["webhook"], d["event"], d.get("headline", ""),
+                       int(d.get("attempts", 0)), d.get("state", "pending"), d.get("last_error"),
+                       d.get("last_attempt"), path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return Message(path.stem, "", "?", "?", "", 0, "unreadable", str(exc), None, path)
+
+
+def pending() -> list[Message]:
+    """Every message not delivered yet, oldest first."""
+    return [_message(p) for p in sorted(outbox_dir().glob("*.json"))]
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+@contextlib.contextmanager
+def _claimed(path: Path) -> Iterator[bool]:
+    """Hold the delivery lock of one message; yields False when another process holds it."""
+    lock = path.with_suffix(".lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        got = _try_lock(fd)
+        yield got
+        if got and not path.exists():
+            with contextlib.suppress(OSError):
+                lock.unlink()
+    finally:
+        os.close(fd)
+
+
+def deliver(path: Path, *, attempts: int = 1 + len(BACKOFF), backoff: Sequence[float] = BACKOFF,
+            timeout: float = 5.0) -> DeliveryResult:
+    """Post one outbox message, retrying with backoff; it leaves the outbox only when delivered."""
+    with _claimed(path) as mine:
+        if not mine or not path.exists():
+            return DeliveryResult(path.stem, "?", False, 0, skipped=True)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            return DeliveryResult(path.stem, "?", False, 0, f"unreadable outbox file: {exc}")
+        name = str(data.get("webhook"))
+        error: str | None = None
+        tried = 0
+        for n in range(max(1, attempts)):
+            if n:
+                time.sleep(backoff[min(n - 1, len(backoff) - 1)] if backoff else 0)
+            tried += 1
+            retry = True
+            try:
+                hook = config.find(name)
+                url = config.load_secret(hook.keyring_user)
+                if not url:
+                    raise DeliveryError(f"the keyring has no URL for webhook {name!r}", retryable=False)
+                post(url, data["payload"], timeout=timeout)
+                path.unlink(missing_ok=True)
+                return DeliveryResult(data["id"], name, True, int(data.get("attempts", 0)) + tried)
+            except DeliveryError as exc:
+                error, retry = exc.message, exc.retryable
+            except FlagdeckError as exc:  # webhook removed, keyring gone: keep it, say why
+                error, retry = str(exc), False
+            if not retry:
+                break
+        data["attempts"] = int(data.get("attempts", 0)) + tried
+        data["state"] = "failed"
+        data["last_error"] = error
+        data["last_attempt"] = datetime.now(UTC).isoformat(timespec="seconds")
+        _write(path, data)
+        return DeliveryResult(data["id"], name, False, data["attempts"], error)
+
+
+def drop_all(webhook: str | None = None) -> int:
+    """Remove waiting messages (of one webhook, or all); returns how many. Only on explicit request."""
+    n = 0
+    for msg in pending():
+        if webhook is None or msg.webhook == webhook:
+            with _claimed(msg.path) as mine:
+                if mine:
+                    msg.path.unlink(missing_ok=True)
+                    n += 1
+    return n
