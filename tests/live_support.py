@@ -127,6 +127,7 @@ def _launch_port0(user_data_dir: Path, timeout: float = 30) -> Chromium:
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     browser = Chromium.__new__(Chromium)
     browser.user_data_dir, browser.proc = Path(user_data_dir), proc
+    browser.url = blank_file_page().as_uri()
     port_file = Path(user_data_dir) / "DevToolsActivePort"
     deadline = time.monotonic() + timeout
     try:

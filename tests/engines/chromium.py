@@ -52,7 +52,8 @@ class Chromium:
         args = [CHROMIUM, *FLAGS, f"--user-data-dir={self.user_data_dir}"]
         if self.port is not None:
             args.append(f"--remote-debugging-port={self.port}")
-        args.append(url or blank_file_page().as_uri())
+        self.url = url or blank_file_page().as_uri()
+        args.append(self.url)
         self.proc = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
@@ -84,7 +85,9 @@ class Chromium:
         raise RuntimeError("chromium did not start")
 
     def page(self) -> cdp.PageTarget:
-        return next(t for t in cdp.list_targets(self.port) if t.type == "page")
+        """The page showing the start URL (Chromium may list other pages first), else the first."""
+        pages = [t for t in cdp.list_targets(self.port) if t.type == "page"]
+        return next((t for t in pages if t.url == self.url), pages[0])
 
     def session(self) -> cdp.CDPSession:
         return cdp.CDPSession(self.page().ws_url)
