@@ -24,7 +24,7 @@ from flagdeck.rollback.run import RollbackResult, StepResult
 from flagdeck.rollback.run import run as run_rollback
 from flagdeck.targets import launch, process
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
-from flagdeck.triggers import TriggerBoard, classify
+from flagdeck.triggers import TriggerBoard, classify, save_board
 from flagdeck.verify.runner import verify
 
 FLAG = "USE_UNIFIED_DB_SERVICE"
@@ -100,6 +100,7 @@ def run_demo(*, fault: str = DEFAULT_FAULT, keep_running: bool = False, seed_mes
         say("checking the triggers...")
         report = verify(target, watch=False, save=False)
         result.board = classify(target, report, {FLAG: True})
+        save_board(target, result.board)
         plan = rollback_plan.prepare(target)
         say(f"rolling back ({plan.mode})...")
         result.rollback = run_rollback(plan, progress=step, note=f"flagdeck demo, fault {fault}")

@@ -8,6 +8,9 @@ runbook a release engineer already knows.
 from __future__ import annotations
 
 import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -89,6 +92,19 @@ def perf_trigger(target: Target) -> Trigger | None:
             "minor": "Performance degradation < 20%"}[severity]
     ci = f" (95% CI {data.get('ci_low')} to {data.get('ci_high')} %)" if data.get("ci_low") is not None else ""
     return Trigger(severity, band, f"{data.get('metric', 'headline metric')} {pct} % slower{ci}", "perf")
+
+
+def save_board(target: Target, board: TriggerBoard) -> Path:
+    """Keep the board beside the verification reports (evidence bundles pick it up)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = paths.sub_dir("verify") / f"{stamp}-triggers-{target.slug}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"target_slug": target.slug, "board": board.target, "level": board.level,
+                   "recommendation": board.recommendation, "flag_state": board.flag_state,
+                   "triggers": [t.__dict__ for t in board.triggers], "not_checked": list(board.not_checked)},
+                  fh, indent=1, ensure_ascii=False, default=str)
+    return path
 
 
 def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -> TriggerBoard:

@@ -11,7 +11,7 @@ from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
 from flagdeck.errors import ExitCode
 from flagdeck.storage.flags import parse_assignment
-from flagdeck.triggers import TriggerBoard, classify
+from flagdeck.triggers import TriggerBoard, classify, save_board
 from flagdeck.verify import checklist
 from flagdeck.verify.result import CheckResult, VerifyReport
 from flagdeck.verify.runner import CHECK_IDS, verify
@@ -96,6 +96,7 @@ def cmd_triggers(args: argparse.Namespace, ctx: Context) -> Any:
     flags = {f.name: f.effective for f in status.report.flags}
     report = verify(target, watch=True, window=2.0, save=False)
     board = classify(target, report, flags)
+    save_board(target, board)
     ctx.emit(board, render_board)
     if board.worst in ("critical", "major"):
         ctx.exit_code = ExitCode.CHECK_FAILED
