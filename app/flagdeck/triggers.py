@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flagdeck import paths
