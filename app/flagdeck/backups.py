@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 import secrets
 import shutil
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 from flagdeck import paths
 from flagdeck.errors import BackupNotFound, StorageUnreadable
+from flagdeck.private_files import write_json
 from flagdeck.storage.leveldb_store import copy_leveldb_dir
 from flagdeck.storage.store import Entry
 
@@ -56,16 +56,6 @@ class Backup:
         return data
 
 
-def _write_private(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -90,7 +80,7 @@ class PendingBackup:
         self.folder_copy = True
 
     def finish(self, origin: str, entries: list[Entry], flag_value: str | None) -> Backup:
-        _write_private(self.path / "entries.json", [e.to_json() for e in entries])
+        write_json(self.path / "entries.json", [e.to_json() for e in entries], sync=True)
         meta = {
             **self.info,
             "origin": origin,
@@ -100,7 +90,7 @@ class PendingBackup:
             "folder_copy": self.folder_copy,
             "size_bytes": _dir_size(self.path),
         }
-        _write_private(self.path / "meta.json", meta)
+        write_json(self.path / "meta.json", meta, sync=True)
         backup = self.store._load(self.path)
         self.store.prune(self.info["target"], protect=self.id)
         return backup

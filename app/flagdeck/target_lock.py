@@ -28,7 +28,8 @@ def default_wait() -> float:
         return DEFAULT_WAIT
 
 
-def _try_lock(fd: int) -> bool:
+def try_lock(fd: int) -> bool:
+    """Take an exclusive lock on ``fd`` without waiting; False when another process holds it."""
     if sys.platform == "win32":
         import msvcrt
 
@@ -55,7 +56,7 @@ def target_lock(slug: str, *, wait: float | None = None, purpose: str = "write")
     try:
         deadline = time.monotonic() + wait
         delay = 0.01
-        while not _try_lock(fd):
+        while not try_lock(fd):
             if time.monotonic() >= deadline:
                 holder = _read_holder(fd)
                 raise TargetBusy(

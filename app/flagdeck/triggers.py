@@ -7,14 +7,13 @@ runbook a release engineer already knows.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from flagdeck import paths
+from flagdeck.private_files import read_json, write_json
 from flagdeck.targets.resolve import Target
 from flagdeck.verify.result import VerifyReport
 
@@ -80,9 +79,8 @@ def perf_trigger(target: Target) -> Trigger | None:
     candidates = sorted(folder.glob(f"compare-*{target.slug}*.json"))
     if not candidates:
         return None
-    try:
-        data = json.loads(candidates[-1].read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    data = read_json(candidates[-1])
+    if not isinstance(data, dict):
         return None
     severity = data.get("severity")
     pct = data.get("degradation_pct")
@@ -97,14 +95,10 @@ def perf_trigger(target: Target) -> Trigger | None:
 def save_board(target: Target, board: TriggerBoard) -> Path:
     """Keep the board beside the verification reports (evidence bundles pick it up)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    path = paths.sub_dir("verify") / f"{stamp}-triggers-{target.slug}.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"target_slug": target.slug, "board": board.target, "level": board.level,
-                   "recommendation": board.recommendation, "flag_state": board.flag_state,
-                   "triggers": [t.__dict__ for t in board.triggers], "not_checked": list(board.not_checked)},
-                  fh, indent=1, ensure_ascii=False, default=str)
-    return path
+    return write_json(paths.sub_dir("verify") / f"{stamp}-triggers-{target.slug}.json", {
+        "target_slug": target.slug, "board": board.target, "level": board.level,
+        "recommendation": board.recommendation, "flag_state": board.flag_state,
+        "triggers": [t.__dict__ for t in board.triggers], "not_checked": list(board.not_checked)})
 
 
 def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -> TriggerBoard:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from flagdeck import paths
 from flagdeck.errors import StorageUnreadable, UsageError
+from flagdeck.private_files import write_json
 
 SERVICE = "flagdeck"
 CONFIG_NAME = "notify.json"
@@ -168,12 +169,7 @@ def load() -> list[Webhook]:
 
 
 def save(hooks: list[Webhook]) -> None:
-    path = config_path()
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"version": 1, "webhooks": [h.to_json() for h in hooks]}, fh, indent=1)
-    os.replace(tmp, path)
+    write_json(config_path(), {"version": 1, "webhooks": [h.to_json() for h in hooks]})
 
 
 def add(name: str, kind: Kind, url: str) -> Webhook:

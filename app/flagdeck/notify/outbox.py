@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import secrets
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from flagdeck import paths
 from flagdeck.errors import FlagdeckError
 from flagdeck.notify import config
 from flagdeck.notify.http import DeliveryError, post
+from flagdeck.private_files import write_json
+from flagdeck.target_lock import try_lock
 
 BACKOFF = (0.5, 1.0, 2.0)  # seconds between attempts within one run: 4 attempts, ~3.5 s of waiting
 
@@ -62,13 +63,7 @@ def outbox_dir() -> Path:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_json(path, data, sync=True, indent=None)
 
 
 def enqueue(webhook: str, event: str, headline: str, payload: dict[str, Any]) -> Path:
@@ -95,31 +90,13 @@ def pending() -> list[Message]:
     return [_message(p) for p in sorted(outbox_dir().glob("*.json"))]
 
 
-def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
 @contextlib.contextmanager
 def _claimed(path: Path) -> Iterator[bool]:
     """Hold the delivery lock of one message; yields False when another process holds it."""
     lock = path.with_suffix(".lock")
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        got = _try_lock(fd)
+        got = try_lock(fd)
         yield got
         if got and not path.exists():
             with contextlib.suppress(OSError):

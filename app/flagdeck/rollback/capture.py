@@ -9,7 +9,6 @@ What cannot be captured becomes a manual item with an instruction, not a silent 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flagdeck.errors import FlagdeckError
+from flagdeck.private_files import write_json
 from flagdeck.probe.page import PageProbe
 from flagdeck.targets.resolve import Target
 from flagdeck.verify.context import PROBES, Baseline
@@ -39,12 +39,6 @@ class Capture:
                 "manual": self.manual, "counts": self.counts}
 
 
-def _write_json(path: Path, data: Any) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, ensure_ascii=False, default=str)
-
-
 def capture_live(page: PageProbe, cap: Capture, *, thorough: bool = False) -> None:
     """Everything a live page gives; each part on its own so one failure does not lose the rest.
 
@@ -61,7 +55,7 @@ def capture_live(page: PageProbe, cap: Capture, *, thorough: bool = False) -> No
 
     def console() -> None:
         entries = page.console(settle=0.05)
-        _write_json(cap.folder / "console.json", [e.__dict__ for e in entries])
+        write_json(cap.folder / "console.json", [e.__dict__ for e in entries])
         cap.files["console"] = "console.json"
         cap.counts["console_lines"] = len(entries)
         cap.counts["console_errors"] = sum(1 for e in entries if e.level == "error")
@@ -73,13 +67,13 @@ def capture_live(page: PageProbe, cap: Capture, *, thorough: bool = False) -> No
             cap.manual.append("performance metrics: the app exposes no performanceMonitor; "
                               "export them from the app's own tooling")
         data["performanceMonitor"] = comparisons
-        _write_json(cap.folder / "performance.json", data)
+        write_json(cap.folder / "performance.json", data)
         cap.files["performance"] = "performance.json"
 
     def logger() -> None:
         logs = page.call_exposed("loggerService.getLogs")
         if logs is not None:
-            _write_json(cap.folder / "logger.json", logs)
+            write_json(cap.folder / "logger.json", logs)
             cap.files["logger"] = "logger.json"
             cap.counts["logger_errors"] = sum(1 for e in logs if isinstance(e, dict) and e.get("level") == "error")
 
@@ -87,7 +81,7 @@ def capture_live(page: PageProbe, cap: Capture, *, thorough: bool = False) -> No
         cap.baseline.indexeddb = page.indexeddb_counts()
         if thorough and page.exposes(PROBES):
             cap.baseline.visible = page.evaluate(f"window.{PROBES}.visibleCounts()", await_promise=True)
-        _write_json(cap.folder / "data-counts.json", cap.baseline.to_json())
+        write_json(cap.folder / "data-counts.json", cap.baseline.to_json())
         cap.files["data_counts"] = "data-counts.json"
 
     parts = (("screenshot", shot), ("console log", console), ("performance", performance),
@@ -133,5 +127,5 @@ def capture(target: Target, folder: Path, page: PageProbe | None, *, thorough: b
         cap.manual.append("screenshots and console log: the app's page is not reachable live; take them "
                           "by hand (DevTools) if the app still shows the problem")
     capture_logs(target, cap)
-    _write_json(folder / "capture.json", cap.to_json())
+    write_json(folder / "capture.json", cap.to_json())
     return cap

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 from flagdeck import paths
 from flagdeck.errors import UsageError
+from flagdeck.private_files import read_json, write_json
 
 
 def new_record_dir(slug: str) -> tuple[str, Path]:
@@ -21,13 +20,7 @@ def new_record_dir(slug: str) -> tuple[str, Path]:
 
 
 def save(folder: Path, data: dict[str, Any]) -> Path:
-    path = folder / "record.json"
-    tmp = folder / "record.json.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, ensure_ascii=False, default=str)
-    os.replace(tmp, path)
-    return path
+    return write_json(folder / "record.json", data)
 
 
 def load_all(slug: str | None = None) -> list[dict[str, Any]]:
@@ -35,9 +28,8 @@ def load_all(slug: str | None = None) -> list[dict[str, Any]]:
     root = paths.data_dir() / "rollbacks"
     out = []
     for path in sorted(root.glob("*/record.json"), reverse=True) if root.is_dir() else []:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        data = read_json(path)
+        if not isinstance(data, dict):
             continue
         if slug is None or data.get("target", {}).get("slug") == slug:
             out.append(data)

@@ -7,8 +7,6 @@ step that covers them, so the saved checklist reads as the runbook's complete li
 from __future__ import annotations
 
 import getpass
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any, Literal
 
 from flagdeck import paths
 from flagdeck.errors import UsageError
+from flagdeck.private_files import read_json, write_json
 from flagdeck.verify.result import now_iso
 
 Phase = Literal["pre", "post", "validation"]
@@ -72,10 +71,7 @@ def _path(slug: str) -> Path:
 
 
 def load(slug: str) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads(_path(slug).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = read_json(_path(slug))
     return data if isinstance(data, dict) else {}
 
 
@@ -86,12 +82,7 @@ def mark(slug: str, item_id: str, answer: Answer, note: str | None = None) -> di
         raise UsageError(f"answer must be pass, fail, n/a or open, not {answer!r}")
     state = load(slug)
     state[item_id] = {"answer": answer, "note": note, "time": now_iso(), "by": getpass.getuser()}
-    path = _path(slug)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(state, fh, indent=1, ensure_ascii=False)
-    os.replace(tmp, path)
+    write_json(_path(slug), state)
     return state[item_id]
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Any
 
 from flagdeck import access, history, paths
 from flagdeck.errors import FlagdeckError
+from flagdeck.private_files import read_json, write_json
 from flagdeck.probe.page import PageProbe
 from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.storage.store import LocalStorageStore
@@ -138,11 +137,8 @@ def verify(
 
 def save_report(target: Target, report: VerifyReport) -> Path:
     stamp = report.started.replace(":", "").replace("-", "")[:15]
-    path = paths.sub_dir("verify") / f"{stamp}-{target.slug}.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"target_slug": target.slug, **report.to_json()}, fh, indent=1, ensure_ascii=False, default=str)
-    return path
+    return write_json(paths.sub_dir("verify") / f"{stamp}-{target.slug}.json",
+                      {"target_slug": target.slug, **report.to_json()})
 
 
 def latest_report(target: Target) -> dict[str, Any] | None:
@@ -152,8 +148,5 @@ def latest_report(target: Target) -> dict[str, Any] | None:
     found = sorted(folder.glob(f"*-{target.slug}.json"))
     if not found:
         return None
-    try:
-        data: dict[str, Any] = json.loads(found[-1].read_text(encoding="utf-8"))
-        return data
-    except (OSError, ValueError):
-        return None
+    data = read_json(found[-1])
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,43 @@
+"""Files only the user may read (backups, records, reports, alerts): 0600, written atomically.
+
+Everything flagdeck keeps can hold app data or secrets; one writer makes sure none of it is ever
+created world-readable or left half-written by a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def write_bytes(path: Path, data: bytes, *, sync: bool = False) -> Path:
+    """Write via a temp file and rename, mode 0600; ``sync`` also flushes it to disk first."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")  # two writers never share one
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: Path, data: Any, *, sync: bool = False, indent: int | None = 1) -> Path:
+    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
+    return write_bytes(path, text.encode("utf-8"), sync=sync)
+
+
+def read_json(path: Path) -> Any | None:
+    """The JSON in ``path``, or None when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
