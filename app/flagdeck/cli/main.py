@@ -20,6 +20,7 @@ from flagdeck.cli import (
     flags_cmd,
     history_cmd,
     notify_cmd,
+    perf_cmd,
     rollback_cmd,
     targets_cmd,
     verify_cmd,
@@ -29,7 +30,7 @@ from flagdeck.cli.output import print_json
 from flagdeck.errors import ExitCode, FlagdeckError
 
 COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd, evidence_cmd,
-                   history_cmd, notify_cmd]
+                   history_cmd, notify_cmd, perf_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

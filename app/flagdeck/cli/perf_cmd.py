@@ -1,0 +1,97 @@
+"""``compare``: flag on vs off on the running app, with a confidence interval and the runbook's tier.
+
+Exit code 1 when the headline metric is a critical or major degradation (as ``triggers``), so a
+script can gate on it; the JSON and the saved comparison carry the details either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from flagdeck.cli.context import Context
+from flagdeck.errors import ExitCode, StorageUnreadable
+from flagdeck.perf import report
+from flagdeck.perf.result import CompareResult
+from flagdeck.perf.runner import RunEvent, compare
+from flagdeck.perf.workload import DEMO_REPEAT, PROBE_REPEAT, read_probe
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    c = sub.add_parser("compare", help="performance with a flag on vs off (live A/B runs, 95%% CI, runbook tier)",
+                       description="Alternate flag on/off page loads on the running app (a warm-up pair, then "
+                       "N pairs in random order), measure a workload, and classify the headline metric's "
+                       "degradation by its 95%% confidence interval: > 50%% critical, > 20%% major, > 0 minor. "
+                       "The flag is put back (and the page reloaded) whatever happens.")
+    c.add_argument("--runs", type=int, default=10, metavar="N", help="measured pairs (default 10)")
+    c.add_argument("--flag", metavar="NAME", help="boolean flag to compare (default: the target's one boolean flag)")
+    c.add_argument("--probe", metavar="FILE.js",
+                   help="workload: a JS expression or async function body returning {name: ms, ...} "
+                   "(default: the demo target's workload, else the page load only)")
+    c.add_argument("--repeat", type=int, metavar="K",
+                   help=f"workload calls per run, each metric's best kept (demo {DEMO_REPEAT}, probe {PROBE_REPEAT})")
+    c.add_argument("--metric", metavar="NAME", help="headline metric (default workload.total, or nav.load)")
+    c.add_argument("--baseline", metavar="save|save=NAME|NAME",
+                   help="save the off side as a baseline (named by date by default), or compare the on side "
+                   "against a saved one")
+    c.add_argument("--csv", metavar="FILE", help="write every run's values as CSV")
+    c.add_argument("--chart", metavar="FILE.png", help="where to draw the chart (default: beside the saved result)")
+    c.add_argument("--no-chart", action="store_true", help="draw no chart")
+    c.add_argument("--seed", type=int, metavar="N", help="seed for the run order and the bootstrap (reproducible)")
+    c.set_defaults(func=cmd_compare)
+
+
+def _progress(ctx: Context, metric: str | None) -> Any:
+    def show(event: RunEvent) -> None:
+        if event.sample is not None:
+            values = event.sample.values
+            name = metric or ("workload.total" if "workload.total" in values else "nav.load")
+            ctx.info(report.progress_line(event.step, event.total, event.sample, name))
+    return show
+
+
+def cmd_compare(args: argparse.Namespace, ctx: Context) -> CompareResult:
+    target = ctx.target()
+    probe = read_probe(Path(args.probe)) if args.probe else None
+    ctx.info(f"comparing on {target.name} (Ctrl-C stops and puts the flag back)...")
+    result = compare(target, runs=args.runs, flag=args.flag, probe_js=probe,
+                     probe_name=Path(args.probe).name if args.probe else "probe", repeat=args.repeat,
+                     metric=args.metric, baseline=args.baseline, seed=args.seed,
+                     progress=_progress(ctx, args.metric))
+    extra: dict[str, str | None] = {"chart": None, "csv": None}
+    if args.csv:
+        extra["csv"] = str(report.write_csv(result, Path(args.csv)))
+    if not args.no_chart and result.metrics:
+        extra["chart"] = _chart(ctx, result, args.chart)
+    ctx.emit({**result.to_json(), **extra}, lambda _: _render(result, extra))
+    if result.severity in ("critical", "major") and result.head is not None:
+        ctx.exit_code = ExitCode.CHECK_FAILED
+        print(f"flagdeck: {result.headline}: {result.head.verdict.summary}", file=sys.stderr)
+    return result
+
+
+def _chart(ctx: Context, result: CompareResult, where: str | None) -> str | None:
+    """Draw the chart (Qt is imported here only). A default chart that cannot be drawn is a
+    note; one asked for with ``--chart`` is an error."""
+    if where is None and result.saved_path is None:
+        return None
+    path = Path(where) if where else Path(result.saved_path or "").with_suffix(".png")
+    try:
+        from flagdeck.perf import charts
+
+        return str(charts.write_png(result.to_json(), path))
+    except (ImportError, OSError, RuntimeError) as exc:
+        if where is not None:
+            raise StorageUnreadable(f"cannot draw the chart {path}: {exc}") from None
+        ctx.info(f"note: no chart drawn ({exc})")
+        return None
+
+
+def _render(result: CompareResult, extra: dict[str, str | None]) -> str:
+    text = report.render(result)
+    for name, path in extra.items():
+        if path:
+            text += f"\n{name}: {path}"
+    return text

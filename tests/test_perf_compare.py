@@ -1,0 +1,302 @@
+"""``flagdeck compare`` end to end against the real demo target (QtWebEngine, over DevTools).
+
+One profile is seeded per module; targets run one at a time (an idle second target would add its
+own noise to the timings). The done-when runs go through the CLI exactly as a user types it;
+cancellation and Ctrl-C are driven in-process through the core API, a real SIGINT through the CLI.
+
+The CLI subprocess registers ``perf_cmd`` itself until ``cli.main.COMMAND_MODULES`` lists it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from flagdeck.errors import LiveError, TargetBusy
+from flagdeck.perf.runner import CompareInterrupted, RunEvent, compare
+from flagdeck.targets.resolve import Target, TargetOptions, resolve
+from tests.conftest import REPO
+from tests.demo_support import DemoTarget
+
+pytestmark = pytest.mark.slow
+
+SEED_MESSAGES = "1000"  # largest topic ~150 messages: a load of ~10 ms, stable enough, quick to seed
+CLI = ("import sys\nfrom flagdeck.cli import main, perf_cmd\n"
+       "if perf_cmd not in main.COMMAND_MODULES:\n    main.COMMAND_MODULES.append(perf_cmd)\n"
+       "sys.exit(main.main())\n")
+THEIRS = '{"USE_UNIFIED_DB_SERVICE": false, "by": "rollback"}'
+KEPT = '{ "USE_UNIFIED_DB_SERVICE": false, "note": "kept byte for byte" }'
+
+
+def flagdeck(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ), cwd=REPO)
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("flagdeck:")]
+    assert len(errors) == 1, proc.stderr
+    return errors[0]
+
+
+# --- targets ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    profile = tmp_path_factory.mktemp("perf-seeded") / "profile"
+    target = DemoTarget.start(profile, "--seed-messages", SEED_MESSAGES)
+    try:
+        target.wait_ready()
+        assert target.stop() == 0
+    finally:
+        target.kill()
+    return profile
+
+
+@pytest.fixture(scope="module")
+def demo(seeded: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[float], DemoTarget]]:
+    """``demo(F)``: a running target with ``--fault slow=F`` (none for 1.0) on its own copy of the
+    seeded profile; asking for another F stops the previous target."""
+    running: dict[float, DemoTarget] = {}
+
+    def get(factor: float) -> DemoTarget:
+        if factor in running and running[factor].proc.poll() is None:
+            return running[factor]
+        for other in running.values():
+            other.kill()
+        running.clear()
+        profile = tmp_path_factory.mktemp(f"slow-{factor}") / "profile"
+        leftovers = shutil.ignore_patterns("LOCK", "demo-target.json", "DevToolsActivePort")
+        shutil.copytree(seeded, profile, ignore=leftovers)
+        fault = () if factor == 1.0 else ("--fault", f"slow={factor}")
+        target = DemoTarget.start(profile, *fault)
+        target.wait_ready()
+        running[factor] = target
+        return target
+
+    yield get
+    for target in running.values():
+        target.kill()
+
+
+def stored_flags(target: DemoTarget) -> str | None:
+    value = target.js("localStorage.getItem('featureFlags')")
+    return value if value is None else str(value)
+
+
+def page_path(target: DemoTarget) -> str:
+    return str(target.js("window.demoProbes.health()")["path"])
+
+
+def target_of(demo_target: DemoTarget) -> Target:
+    return resolve(TargetOptions(user_data_dir=demo_target.profile, debug_port=demo_target.port))
+
+
+def cli_args(target: DemoTarget) -> tuple[str, ...]:
+    return ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+
+
+# --- done when: the slow fault lands in the runbook's tiers -------------------------------------------------
+
+
+@pytest.mark.parametrize(("factor", "expected"), [
+    (1.8, {"critical"}), (1.35, {"major"}), (1.1, {"minor", "none"}), (1.0, {"none"}),
+])
+def test_slow_fault_is_classified_by_its_interval(demo: Callable[[float], DemoTarget], factor: float,
+                                                  expected: set[str], user_dirs: Path) -> None:
+    target = demo(factor)
+    before = stored_flags(target)
+    t0 = time.monotonic()
+    proc = flagdeck(*cli_args(target), "--json", "compare", "--runs", "10",
+                    *(() if factor == 1.8 else ("--no-chart",)))
+    seconds = time.monotonic() - t0
+    assert "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    head = data["metrics"][data["metric"]]
+    print(f"\nslow={factor}: {data['severity']} {data['degradation_pct']:+.1f} % "
+          f"(95% CI {data['ci_low']:+.1f} .. {data['ci_high']:+.1f} %), {seconds:.1f} s, "
+          f"overhead {data['overhead']['ratio'] * 100:.2f} % of a run")
+    assert data["severity"] in expected, proc.stderr
+    assert proc.returncode == (1 if data["severity"] in ("critical", "major") else 0), proc.stderr
+    assert data["metric"] == "workload.total" and data["runs"] == 10 and head["paired"]
+    assert len(head["samples"]["on"]) == len(head["samples"]["off"]) == 10
+    assert data["ci_low"] <= data["degradation_pct"] <= data["ci_high"]
+    assert len(data["samples"]) == 22 and sum(s["warmup"] for s in data["samples"]) == 2
+    assert {"nav.load", "cdp.heap_mb", "cdp.dom_nodes", "cdp.script_ms", "renderer.rss_mb",
+            "renderer.cpu_percent"} <= set(data["metrics"])
+    assert any(s["comparisons"] for s in data["samples"])  # the app's performanceMonitor, kept raw
+    assert data["restored"]["restored"] and data["restored"]["reloaded"]
+    assert stored_flags(target) == before and page_path(target) == "original"
+    saved = Path(data["saved"])
+    assert saved.parent == user_dirs / "data" / "perf" and json.loads(saved.read_text())["severity"] == data["severity"]
+    assert (saved.stat().st_mode & 0o777) == 0o600
+    if factor == 1.8:
+        assert data["chart"] == str(saved.with_suffix(".png")) and saved.with_suffix(".png").stat().st_size > 10_000
+        assert data["overhead"]["ratio"] < 0.05
+        assert seconds < 60
+
+
+# --- the flag is put back whatever happens --------------------------------------------------------------------
+
+
+def test_probe_error_restores_the_flag_byte_for_byte(demo: Callable[[float], DemoTarget], tmp_path: Path,
+                                                     user_dirs: Path) -> None:
+    target = demo(1.0)
+    target.with_flags(KEPT)
+    probe = tmp_path / "explodes.js"
+    probe.write_text("const n = Number(sessionStorage.getItem('perf-test-calls') || 0) + 1;\n"
+                     "sessionStorage.setItem('perf-test-calls', String(n));\n"
+                     "if (n === 3) throw new Error('probe exploded on call 3');\n"
+                     "const t0 = performance.now(); await demoProbes.loadTopicMessages();\n"
+                     "return {load: performance.now() - t0};\n")
+    target.js("sessionStorage.removeItem('perf-test-calls')")
+    proc = flagdeck(*cli_args(target), "compare", "--runs", "5", "--probe", str(probe), "--no-chart")
+    assert proc.returncode == 4
+    line = one_line_error(proc)
+    assert "run 3 of 12" in line and "probe exploded on call 3" in line and "restored" in line
+    assert stored_flags(target) == KEPT and page_path(target) == "original"
+    assert not list((user_dirs / "data").glob("perf/compare-*.json"))  # a failed comparison is not a result
+    backups = list((user_dirs / "data" / "backups").glob("*/*/meta.json"))
+    assert len(backups) == 1 and json.loads(backups[0].read_text())["flag_value"] == KEPT
+    target.with_flags(None)
+
+
+def test_bad_probe_and_unknown_metric_are_usage_errors(demo: Callable[[float], DemoTarget], tmp_path: Path,
+                                                       user_dirs: Path) -> None:
+    target = demo(1.0)
+    broken = tmp_path / "broken.js"
+    broken.write_text("return {a: (}")
+    proc = flagdeck(*cli_args(target), "compare", "--probe", str(broken), "--no-chart")
+    assert proc.returncode == 2 and "neither a JS expression nor a function body" in one_line_error(proc)
+    assert not list((user_dirs / "data").glob("backups/*/*/meta.json"))  # refused before anything was touched
+    expression = tmp_path / "expression.js"
+    expression.write_text("demoProbes.runWorkload({topics: 1}).then((r) => ({load: r.timings.loadTopicMessages}));")
+    proc = flagdeck(*cli_args(target), "compare", "--runs", "2", "--probe", str(expression), "--metric", "nope",
+                    "--no-chart")
+    assert proc.returncode == 2 and "no metric named 'nope'" in one_line_error(proc)
+    assert "workload.load" in proc.stderr  # the hint lists what was measured
+    assert stored_flags(target) is None and page_path(target) == "original"
+
+
+def test_cancel_between_runs_restores_and_saves_nothing(demo: Callable[[float], DemoTarget], user_dirs: Path) -> None:
+    target = demo(1.0)
+    cancel = threading.Event()
+    seen: list[RunEvent] = []
+
+    def progress(event: RunEvent) -> None:
+        seen.append(event)
+        if event.sample is not None and event.step == 4:
+            cancel.set()
+
+    result = compare(target_of(target), runs=10, progress=progress, cancel=cancel, repeat=3)
+    assert result.cancelled and len(result.samples) == 4 and result.runs == 1
+    assert [e.step for e in seen if e.sample is None] == [1, 2, 3, 4]
+    assert result.restored["restored"] and result.saved_path is None
+    assert not list((user_dirs / "data").glob("perf/compare-*.json"))
+    assert stored_flags(target) is None and page_path(target) == "original"
+
+
+def test_keyboard_interrupt_restores_then_reports(demo: Callable[[float], DemoTarget]) -> None:
+    target = demo(1.0)
+
+    def progress(event: RunEvent) -> None:
+        if event.sample is not None and event.step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(CompareInterrupted, match=r"interrupted in run 3 of 22; .* restored"):
+        compare(target_of(target), runs=10, progress=progress, repeat=3)
+    assert stored_flags(target) is None and page_path(target) == "original"
+
+
+def test_ctrl_c_on_the_cli(demo: Callable[[float], DemoTarget]) -> None:
+    target = demo(1.0)
+    proc = subprocess.Popen([sys.executable, "-c", CLI, *cli_args(target), "compare", "--runs", "10", "--repeat",
+                             "3", "--no-chart"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if " 3/22 " in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    stderr = "".join(lines) + err
+    assert proc.returncode == 2
+    line = one_line_error(subprocess.CompletedProcess([], 2, out, stderr))
+    assert line.startswith("flagdeck: interrupted in run ") and "restored" in line
+    assert stored_flags(target) is None and page_path(target) == "original"
+
+
+def test_someone_elses_write_stops_the_comparison_and_is_kept(demo: Callable[[float], DemoTarget]) -> None:
+    target = demo(1.0)
+
+    def progress(event: RunEvent) -> None:
+        if event.sample is not None and event.step == 2:
+            target.set_flags(THEIRS)  # a rollback or the tray, in the middle of the comparison
+
+    with pytest.raises(TargetBusy, match="changed by someone else"):
+        compare(target_of(target), runs=5, progress=progress, repeat=3)
+    assert stored_flags(target) == THEIRS
+    target.with_flags(None)
+
+
+def test_app_gone_mid_comparison_names_the_backup(demo: Callable[[float], DemoTarget], seeded: Path) -> None:
+    target = demo(1.0)
+
+    def progress(event: RunEvent) -> None:
+        if event.sample is not None and event.step == 2:
+            target.kill()
+
+    with pytest.raises(LiveError) as info:
+        compare(target_of(target), runs=5, progress=progress, repeat=3)
+    assert "could not restore featureFlags" in str(info.value) and "flagdeck restore" in str(info.value)
+
+
+# --- baselines and output files --------------------------------------------------------------------------------
+
+
+def test_saved_baseline_then_compared_against(demo: Callable[[float], DemoTarget], tmp_path: Path,
+                                              user_dirs: Path) -> None:
+    target = demo(1.8)
+    proc = flagdeck(*cli_args(target), "--json", "compare", "--runs", "3", "--repeat", "5",
+                    "--baseline", "save=before-rollout", "--csv", str(tmp_path / "runs.csv"), "--no-chart")
+    assert proc.returncode in (0, 1), proc.stderr
+    saved = json.loads(proc.stdout)
+    assert saved["baseline"]["action"] == "saved" and saved["csv"] == str(tmp_path / "runs.csv")
+    stored = json.loads((user_dirs / "data" / "perf" / "baselines" / "before-rollout.json").read_text())
+    assert len(stored["samples"]) == 3 and "workload.total" in stored["samples"][0]
+    assert len((tmp_path / "runs.csv").read_text().splitlines()) == 9  # header + warm-up pair + 3 pairs
+
+    proc = flagdeck(*cli_args(target), "--json", "compare", "--runs", "4", "--repeat", "5",
+                    "--baseline", "before-rollout", "--no-chart")
+    data = json.loads(proc.stdout)
+    head = data["metrics"]["workload.total"]
+    assert data["baseline"]["action"] == "compared" and not head["paired"]
+    assert len(head["samples"]["on"]) == 4 and len(head["samples"]["off"]) == 3
+    assert {s["side"] for s in data["samples"]} == {"on"} and head["degradation_pct"] > 30
+    assert stored_flags(target) is None and page_path(target) == "original"
+
+
+def test_text_output_and_no_debug_port(demo: Callable[[float], DemoTarget], seeded: Path) -> None:
+    target = demo(1.8)
+    proc = flagdeck(*cli_args(target), "compare", "--runs", "3", "--repeat", "5", "--no-chart")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "METRIC" in proc.stdout and "headline workload.total:" in proc.stdout
+    assert proc.stderr.count("  run ") == 8 and "warm-up" in proc.stderr
+
+    proc = flagdeck("--user-data-dir", str(seeded), "compare", "--no-chart")
+    assert proc.returncode == 2 and "--debug-port" in one_line_error(proc)
+
