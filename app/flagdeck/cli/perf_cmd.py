@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = sub.add_parser("compare", help="performance with a flag on vs off (live A/B runs, 95%% CI, runbook tier)",
                        description="Alternate flag on/off page loads on the running app (a warm-up pair, then "
                        "N pairs in random order), measure a workload, and classify the headline metric's "
-                       "degradation by its 95%% confidence interval: > 50%% critical, > 20%% major, > 0 minor. "
+                       "degradation by its 95% confidence interval: > 50% critical, > 20% major, > 0 minor. "
                        "The flag is put back (and the page reloaded) whatever happens.")
     c.add_argument("--runs", type=int, default=10, metavar="N", help="measured pairs (default 10)")
     c.add_argument("--flag", metavar="NAME", help="boolean flag to compare (default: the target's one boolean flag)")
