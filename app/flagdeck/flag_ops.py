@@ -26,6 +26,9 @@ class StatusResult:
     origins: list[str]
     report: FlagReport
     notes: list[str] = field(default_factory=list)
+    # Live: the flags the running page uses (its build env included) and how flagdeck knows.
+    page_flags: dict[str, Any] | None = None
+    page_flags_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,20 @@ def status(target: Target) -> StatusResult:
             notes.append(f"no origin holds {target.storage_key}: the app runs on its defaults"
                          + (f"; origins present: {', '.join(origins)}" if origins else ""))
         report = evaluate(FlagDocument.parse(raw), target.catalogue)
-        return StatusResult(target, store.mode, origin, origins, report, notes)
+        page_flags, source = _page_flags(store, origin, target.storage_key)
+        return StatusResult(target, store.mode, origin, origins, report, notes, page_flags, source)
+
+
+def _page_flags(store: LocalStorageStore, origin: str | None, key: str) -> tuple[dict[str, Any] | None, str | None]:
+    """What the running page uses: only the page knows a flag its build env turned on."""
+    if store.mode != "live" or origin is None:
+        return None, None
+    from flagdeck.probe.page import PageProbe
+
+    try:
+        return PageProbe(store.page_session(origin), origin).page_flags(key)  # type: ignore[attr-defined]
+    except FlagdeckError as exc:
+        return None, f"unreadable: {exc}"
 
 
 def _changes(before: FlagDocument, after: FlagDocument) -> list[Change]:

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         "error-rate=P, leak=MB_PER_MIN, crash-on-start")
     d.add_argument("--keep-running", action="store_true", help="leave the demo target running afterwards")
     d.add_argument("--seed-messages", type=int, metavar="N", help="messages to seed on a new profile")
+    d.add_argument("--headless", action="store_true",
+                   help="run straight through in the terminal even when a display exists")
     d.set_defaults(func=cmd_demo)
 
     t = sub.add_parser("demo-target", help="run the embedded demo target (a QtWebEngine app), see its --help",
@@ -28,6 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.cli.tray_cmd import display_available
+
+    if not args.headless and not ctx.json and display_available():
+        return _demo_in_console(args, ctx)
     from flagdeck.demo_scenario import run_demo
 
     say = ctx.info
@@ -44,6 +50,18 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> Any:
                          else ExitCode.CHECK_FAILED)
         print("flagdeck: the demo rollback was not verified", file=sys.stderr)
     return result
+
+
+def _demo_in_console(args: argparse.Namespace, ctx: Context) -> Any:
+    """With a display the tray and console drive the demo: the incident starts in the console, the
+    trigger board and the emergency rollback are a click away."""
+    from flagdeck.targets.resolve import TargetOptions
+    from flagdeck.ui.app import TrayOptions, main
+
+    ctx.info("opening the console: the demo incident starts there; roll it back from the Rollback page "
+             "or the tray's Emergency rollback (--headless runs it straight through here)")
+    ctx.exit_code = main(TrayOptions(target=TargetOptions(target="demo"), page="rollback", demo_fault=args.fault))
+    return None
 
 
 def render_demo(r: Any) -> str:

@@ -85,13 +85,17 @@ def cmd_unset(args: argparse.Namespace, ctx: Context) -> Any:
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def render_flags(report: FlagReport) -> str:
+def render_flags(report: FlagReport, page: dict[str, Any] | None = None) -> str:
     rows = []
     for f in report.flags:
         stored = js(f.stored_value) if f.stored else "-"
         acts = "ON" if f.enabled else "off"
-        rows.append([f.name, stored, js(f.effective), acts, f.source, js(f.default)])
-    lines = [table(rows, ["FLAG", "STORED", "EFFECTIVE", "ACTS", "SOURCE", "DEFAULT"])]
+        row = [f.name, stored, js(f.effective), acts, f.source, js(f.default)]
+        if page is not None:
+            row.append(js(page[f.name]) if f.name in page else "?")
+        rows.append(row)
+    headers = ["FLAG", "STORED", "EFFECTIVE", "ACTS", "SOURCE", "DEFAULT"] + (["PAGE RUNS"] if page is not None else [])
+    lines = [table(rows, headers)]
     for w in report.warnings:
         lines.append(f"warning: {w.message}")
     return "\n".join(lines)
@@ -108,8 +112,10 @@ def render_status(r: flag_ops.StatusResult) -> str:
         f"origin:  {r.origin or '-'}",
         f"{t.storage_key}: {stored}",
         "",
-        render_flags(r.report),
+        render_flags(r.report, r.page_flags),
     ]
+    if r.page_flags is not None:
+        lines.append(f"page runs: from {r.page_flags_source} (a flag the app's build env turned on shows here only)")
     lines += [f"note: {n}" for n in r.notes]
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from flagdeck.cli import (
     perf_cmd,
     rollback_cmd,
     targets_cmd,
+    tray_cmd,
     verify_cmd,
 )
 from flagdeck.cli.context import Context
@@ -30,7 +31,7 @@ from flagdeck.cli.output import print_json
 from flagdeck.errors import ExitCode, FlagdeckError
 
 COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd, evidence_cmd,
-                   history_cmd, notify_cmd, perf_cmd]
+                   history_cmd, notify_cmd, perf_cmd, tray_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,8 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
-            parser.print_help()
-            return ExitCode.USAGE
+            if tray_cmd.display_available():  # plain `flagdeck` on a desktop: the tray app
+                args = parser.parse_args([*argv, "tray"])
+            else:
+                parser.print_help()
+                return ExitCode.USAGE
         ctx = Context(args)
         if args.command != "notify":  # notify commands manage the outbox themselves
             notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background

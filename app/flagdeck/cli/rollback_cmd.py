@@ -11,7 +11,7 @@ from flagdeck.cli.verify_cmd import render_report
 from flagdeck.errors import ExitCode, NeedsConfirmation
 from flagdeck.rollback import plan as rollback_plan
 from flagdeck.rollback.run import RollbackResult, StepResult, run
-from flagdeck.targets import launch, process
+from flagdeck.targets import launch
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -79,20 +79,7 @@ def render_result(r: RollbackResult) -> str:
 
 
 def cmd_launch(args: argparse.Namespace, ctx: Context) -> Any:
-    target = ctx.target()
-    running = process.lock_holder(target.lock_file)
-    if running is not None and not args.restart:
-        from flagdeck.errors import TargetBusy
-
-        raise TargetBusy(f"{running.name} (pid {running.pid}) is already running",
-                         hint="pass --restart to close it gracefully and start it again with a debug port")
-    spec = launch.spec_for(target, args.port, running=running)
-    closed = launch.close_gracefully(running.pid, target.lock_file, port=target.debug_port) if running else None
-    proc = launch.start(spec)
-    ready = launch.wait_ready(spec.port, target.origin, proc=proc,
-                              ready_js=target.preset.ready_js if target.preset else None)
-    result = {"pid": proc.pid, "port": spec.port, "argv": list(spec.argv), "source": spec.source,
-              "closed_seconds": closed, "ready_seconds": round(ready, 3)}
-    ctx.emit(result, lambda r: f"started pid {r['pid']} with debug port {r['port']} "
-                               f"(page loaded in {r['ready_seconds']:.1f} s)")
+    result = launch.launch_target(ctx.target(), port=args.port, restart=args.restart)
+    ctx.emit(result, lambda r: f"started pid {r.pid} with debug port {r.port} "
+                               f"(page loaded in {r.ready_seconds:.1f} s)")
     return result

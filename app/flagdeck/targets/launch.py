@@ -224,3 +224,30 @@ def close_gracefully(pid: int, lock_file: Path, *, port: int | None = None, time
             raise TargetBusy(f"the app's storage is still locked {timeout:g} s after it was asked to quit")
         time.sleep(0.05)
     return time.monotonic() - start_t
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    pid: int
+    port: int
+    argv: tuple[str, ...]
+    source: str
+    restarted: bool
+    closed_seconds: float | None
+    ready_seconds: float
+
+
+def launch_target(target: Target, *, port: int | None = None, restart: bool = False) -> LaunchResult:
+    """``flagdeck launch``: start the app with a loopback debug port; with ``restart``, close a
+    running one gracefully first (without it, a running app is ``TargetBusy``)."""
+    running = process.lock_holder(target.lock_file)
+    if running is not None and not restart:
+        raise TargetBusy(f"{running.name} (pid {running.pid}) is already running",
+                         hint="pass --restart to close it gracefully and start it again with a debug port")
+    spec = spec_for(target, port, running=running)
+    closed = close_gracefully(running.pid, target.lock_file, port=target.debug_port) if running else None
+    proc = start(spec)
+    ready = wait_ready(spec.port, target.origin, proc=proc,
+                      ready_js=target.preset.ready_js if target.preset else None,
+                      gave_up=lambda: demo_problem(target.user_data_dir))
+    return LaunchResult(proc.pid, spec.port, spec.argv, spec.source, running is not None, closed, round(ready, 3))

@@ -145,7 +145,7 @@ def latest_report(target: Target) -> dict[str, Any] | None:
     folder = paths.data_dir() / "verify"
     if not folder.is_dir():
         return None
-    found = sorted(folder.glob(f"*-{target.slug}.json"))
+    found = sorted(p for p in folder.glob(f"*-{target.slug}.json") if "-triggers-" not in p.name)
     if not found:
         return None
     data = read_json(found[-1])

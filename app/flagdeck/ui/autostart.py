@@ -1,0 +1,235 @@
+"""Start at login, per platform, as small backends with a no-op fallback. Qt-free.
+
+- Linux and other XDG desktops: ``$XDG_CONFIG_HOME/autostart/flagdeck.desktop`` (XDG Autostart).
+- Windows: the ``flagdeck`` value of ``HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run``.
+- macOS: ``~/Library/LaunchAgents/io.github.flagdeck.tray.plist`` (a LaunchAgent, RunAtLoad).
+
+Each starts ``flagdeck tray --hidden``: the tray without opening the console.
+"""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+from flagdeck.errors import StorageUnreadable
+
+APP_ID = "flagdeck"
+MAC_LABEL = "io.github.flagdeck.tray"
+RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+
+
+def launch_command(hidden: bool = True) -> list[str]:
+    """How to start the tray again: the frozen executable, the ``flagdeck`` script, or ``-m``."""
+    tail = ["tray", "--hidden"] if hidden else ["tray"]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *tail]
+    script = Path(sys.executable).with_name("flagdeck.exe" if os.name == "nt" else "flagdeck")
+    if script.is_file():
+        return [str(script), *tail]
+    found = shutil.which("flagdeck")
+    if found:
+        return [found, *tail]
+    return [sys.executable, "-m", "flagdeck", *tail]
+
+
+class Autostart(Protocol):
+    name: str
+    supported: bool
+
+    def location(self) -> str: ...
+
+    def enabled(self) -> bool: ...
+
+    def enable(self, command: list[str]) -> None: ...
+
+    def disable(self) -> None: ...
+
+
+def _desktop_exec(command: list[str]) -> str:
+    """An ``Exec=`` value: arguments quoted per the Desktop Entry spec (and ``%`` doubled)."""
+    out = []
+    for arg in command:
+        text = arg.replace("%", "%%")
+        if any(c in text for c in ' \t\n"\'\\><~|&;$*?#()`'):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$") + '"'
+        out.append(text)
+    return " ".join(out)
+
+
+def _write_private_text(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StorageUnreadable(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+class XdgAutostart:
+    """An XDG Autostart entry; honours ``XDG_CONFIG_HOME``."""
+
+    name = "xdg"
+    supported = True
+
+    def __init__(self, env: dict[str, str] | None = None, icon: str | None = None) -> None:
+        self.env = dict(os.environ) if env is None else env
+        self.icon = icon
+
+    @property
+    def path(self) -> Path:
+        base = self.env.get("XDG_CONFIG_HOME") or str(Path(self.env.get("HOME", str(Path.home()))) / ".config")
+        return Path(base) / "autostart" / f"{APP_ID}.desktop"
+
+    def location(self) -> str:
+        return str(self.path)
+
+    def enabled(self) -> bool:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            return False
+        lines = {line.strip() for line in text.splitlines()}
+        return "Hidden=true" not in lines and "X-GNOME-Autostart-enabled=false" not in lines
+
+    def enable(self, command: list[str]) -> None:
+        lines = [
+            "[Desktop Entry]",
+            "Type=Application",
+            "Name=flagdeck",
+            "GenericName=Feature flag tray",
+            "Comment=Feature flags, Level-1 rollback and verification for Electron/Chromium apps",
+            f"Exec={_desktop_exec(command)}",
+            *([f"Icon={self.icon}"] if self.icon else []),
+            "Terminal=false",
+            "Categories=Development;Utility;",
+            "X-GNOME-Autostart-enabled=true",
+            "",
+        ]
+        _write_private_text(self.path, "\n".join(lines))
+
+    def disable(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageUnreadable(f"cannot remove {self.path}: {exc.strerror or exc}") from exc
+
+
+class MacLaunchAgent:
+    """A per-user LaunchAgent that runs the tray at login."""
+
+    name = "launchagent"
+    supported = True
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home or Path.home()
+
+    @property
+    def path(self) -> Path:
+        return self.home / "Library" / "LaunchAgents" / f"{MAC_LABEL}.plist"
+
+    def location(self) -> str:
+        return str(self.path)
+
+    def enabled(self) -> bool:
+        try:
+            data = plistlib.loads(self.path.read_bytes())
+        except (OSError, plistlib.InvalidFileException, ValueError):
+            return False
+        return bool(data.get("RunAtLoad")) and not data.get("Disabled", False)
+
+    def enable(self, command: list[str]) -> None:
+        data = {"Label": MAC_LABEL, "ProgramArguments": list(command), "RunAtLoad": True,
+                "ProcessType": "Interactive", "LimitLoadToSessionType": "Aqua"}
+        _write_private_text(self.path, plistlib.dumps(data))
+
+    def disable(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageUnreadable(f"cannot remove {self.path}: {exc.strerror or exc}") from exc
+
+
+class WindowsRunKey:
+    """The per-user ``Run`` registry value (what Task Manager's "Startup apps" lists)."""
+
+    name = "run-key"
+    supported = True
+
+    def __init__(self, registry: Any = None) -> None:
+        if registry is None:
+            import winreg  # only on Windows
+
+            registry = winreg
+        self.reg = registry
+
+    def location(self) -> str:
+        return f"HKEY_CURRENT_USER\\{RUN_KEY}\\{APP_ID}"
+
+    def enabled(self) -> bool:
+        try:
+            with self.reg.OpenKey(self.reg.HKEY_CURRENT_USER, RUN_KEY) as key:
+                value, _ = self.reg.QueryValueEx(key, APP_ID)
+                return bool(value)
+        except OSError:
+            return False
+
+    def enable(self, command: list[str]) -> None:
+        line = " ".join(f'"{a}"' if " " in a else a for a in command)
+        with self.reg.CreateKey(self.reg.HKEY_CURRENT_USER, RUN_KEY) as key:
+            self.reg.SetValueEx(key, APP_ID, 0, self.reg.REG_SZ, line)
+
+    def disable(self) -> None:
+        try:
+            with self.reg.OpenKey(self.reg.HKEY_CURRENT_USER, RUN_KEY, 0, self.reg.KEY_SET_VALUE) as key:
+                self.reg.DeleteValue(key, APP_ID)
+        except FileNotFoundError:
+            pass
+
+
+class NoAutostart:
+    """Where flagdeck knows no login mechanism: the menu item is disabled and says so."""
+
+    name = "none"
+    supported = False
+
+    def location(self) -> str:
+        return "not supported on this platform"
+
+    def enabled(self) -> bool:
+        return False
+
+    def enable(self, command: list[str]) -> None:
+        from flagdeck.errors import UsageError
+
+        raise UsageError("starting at login is not supported on this platform")
+
+    def disable(self) -> None:
+        return None
+
+
+def backend(platform: str = sys.platform, icon: str | None = None) -> Autostart:
+    if platform == "win32":
+        try:
+            return WindowsRunKey()
+        except ImportError:
+            return NoAutostart()
+    if platform == "darwin":
+        return MacLaunchAgent()
+    if platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return XdgAutostart(icon=icon)
+    return NoAutostart()
+
+
+def shell_line(command: list[str]) -> str:
+    """The command as a shell would take it (for the settings dialog and the log)."""
+    return shlex.join(command)

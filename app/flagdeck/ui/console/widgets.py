@@ -1,0 +1,189 @@
+"""Small building blocks every console page uses: page header, banner, tables with status marks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flagdeck.ui import icons, theme
+
+STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "manual": "MANUAL", "done": "done", "failed": "FAILED",
+                "running": "running", "pending": "pending", "skipped": "skipped", "open": "open", "n/a": "n/a",
+                "ok": "ok", "cancelled": "cancelled", "verified": "VERIFIED", "unverified": "unverified",
+                "written": "written"}
+
+
+BANNER_ICON = {"info": "info", "ok": "pass", "warning": "warning", "error": "fail"}
+
+
+def header(title: str, subtitle: str = "") -> tuple[QWidget, QLabel]:
+    """A page's title and a muted line under it (returned so the page can update it)."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 4)
+    layout.setSpacing(2)
+    name = QLabel(title)
+    name.setObjectName("pageTitle")
+    sub = QLabel(subtitle)
+    sub.setProperty("muted", True)
+    sub.setWordWrap(True)
+    sub.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    layout.addWidget(name)
+    layout.addWidget(sub)
+    return box, sub
+
+
+def section(title: str) -> QLabel:
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setProperty("muted", True)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class Banner(QFrame):
+    """A one-line message (info, ok, warning, error) with its icon; errors are one line, never a
+    traceback."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.icon = QLabel()
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        self.setProperty("level", level)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.icon.setPixmap(icons.status_icon(BANNER_ICON.get(level, "info")).pixmap(18, 18))
+        self.text.setText(text)
+        self.show()
+
+
+def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[int, int] | None = None) -> QTableWidget:
+    """A read-only, row-selecting table: columns fit their contents, ``stretch`` takes the rest,
+    ``widths`` are columns of a set width (long paths), elided in the middle."""
+    t = QTableWidget(0, len(headers))
+    t.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    t.setHorizontalHeaderLabels(list(headers))
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(False)
+    t.verticalHeader().setVisible(False)
+    t.verticalHeader().setDefaultSectionSize(26)
+    h = t.horizontalHeader()
+    h.setHighlightSections(False)
+    h.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    h.setSectionResizeMode(len(headers) - 1 if stretch is None else stretch, QHeaderView.ResizeMode.Stretch)
+    for column, width in (widths or {}).items():
+        h.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        t.setColumnWidth(column, width)
+    return t
+
+
+def item(text: Any, *, tip: str = "", data: Any = None, icon: QIcon | None = None,
+         colour: str | None = None, bold: bool = False) -> QTableWidgetItem:
+    cell = QTableWidgetItem("" if text is None else str(text))
+    if tip:
+        cell.setToolTip(tip)
+    if data is not None:
+        cell.setData(Qt.ItemDataRole.UserRole, data)
+    if icon is not None:
+        cell.setIcon(icon)
+    if colour:
+        cell.setForeground(QColor(colour))
+    if bold:
+        font = cell.font()
+        font.setBold(True)
+        cell.setFont(font)
+    return cell
+
+
+def cell_data(t: QTableWidget, row: int, col: int) -> Any:
+    """A cell's UserRole data (None for an empty cell)."""
+    cell = t.item(row, col)
+    return None if cell is None else cell.data(Qt.ItemDataRole.UserRole)
+
+
+def set_cell_data(t: QTableWidget, row: int, col: int, data: Any) -> None:
+    cell = t.item(row, col)
+    if cell is not None:
+        cell.setData(Qt.ItemDataRole.UserRole, data)
+
+
+def cell_text(t: QTableWidget, row: int, col: int) -> str:
+    cell = t.item(row, col)
+    return "" if cell is None else cell.text()
+
+
+def status_item(status: str, word: str | None = None) -> QTableWidgetItem:
+    """A status cell: its icon (a shape), its word and a colour."""
+    return item(word or STATUS_WORDS.get(status, status), icon=icons.status_icon(status),
+                colour=theme.STATUS_COLOURS.get(status), bold=status in ("fail", "failed", "verified"))
+
+
+def set_row(t: QTableWidget, row: int, cells: Sequence[QTableWidgetItem]) -> None:
+    if row >= t.rowCount():
+        t.setRowCount(row + 1)
+    for col, cell in enumerate(cells):
+        t.setItem(row, col, cell)
+
+
+def busy_bar() -> QProgressBar:
+    bar = QProgressBar()
+    bar.setMaximumHeight(6)
+    bar.setTextVisible(False)
+    bar.setRange(0, 0)
+    bar.hide()
+    return bar
+
+
+def hbox(*widgets: QWidget | None, stretch_at: int | None = None, spacing: int = 8) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(spacing)
+    for i, w in enumerate(widgets):
+        if i == stretch_at:
+            row.addStretch(1)
+        if w is not None:
+            row.addWidget(w)
+    if stretch_at is not None and stretch_at >= len(widgets):
+        row.addStretch(1)
+    return row

@@ -1,0 +1,191 @@
+"""What the tray shows, derived from what flagdeck last read and what it is doing. Qt-free.
+
+The flag part (on / off / unknown / target not found) comes only from a storage read confirmed by
+a live watch; an old read, a dead watch or a failed read is *unknown*, never the last good value.
+Activity (busy, rollback running) and the last verification's outcome are drawn as badges over it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flagdeck import flag_ops
+from flagdeck.errors import FlagdeckError, NotALevelDB, TargetNotFound
+from flagdeck.storage.flags import js_truthy
+
+STALE_AFTER_S = 600.0  # a read no watch confirmed for this long is re-done; until then it stands
+
+
+class FlagShape(enum.StrEnum):
+    """The base icon: what the rollback flag is."""
+
+    ON = "on"
+    OFF = "off"
+    UNKNOWN = "unknown"
+    NOT_FOUND = "missing"
+
+
+class Badge(enum.StrEnum):
+    """Drawn over the base icon: what flagdeck is doing, or what went wrong last."""
+
+    NONE = ""
+    BUSY = "busy"
+    ROLLBACK = "rollback"
+    VERIFY_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One read of the target's flags (or why there is none), with when and how it was watched."""
+
+    target_name: str
+    status: flag_ops.StatusResult | None
+    error: str | None = None
+    error_kind: str | None = None
+    checked_at: datetime | None = None
+    watched: str | None = None  # "devtools" | "files" | None (no watch: the read is not kept fresh)
+    pending_reload: bool = False  # live: a flag was written, the page still runs the old value
+    page_flags: dict[str, Any] | None = None  # live: what the running page uses (PageProbe.page_flags)
+    page_source: str = ""  # how the page told us (window.featureFlags, a console line)
+
+    @classmethod
+    def failed(cls, target_name: str, exc: BaseException, checked_at: datetime) -> Snapshot:
+        kind = exc.kind if isinstance(exc, FlagdeckError) else type(exc).__name__
+        return cls(target_name, None, str(exc), kind, checked_at)
+
+    @property
+    def not_found(self) -> bool:
+        return self.error_kind in (TargetNotFound.kind, NotALevelDB.kind)
+
+    @property
+    def mode(self) -> str | None:
+        return self.status.mode if self.status else None
+
+    def flag_states(self) -> list[Any]:
+        return list(self.status.report.flags) if self.status else []
+
+
+def rollback_flag(snapshot: Snapshot) -> Any | None:
+    """The flag a Level-1 rollback turns off: the catalogue's first boolean (as ``rollback.plan``)."""
+    return next((f for f in snapshot.flag_states() if f.type == "boolean"), None)
+
+
+def runs_on(snapshot: Snapshot, flag: Any) -> bool:
+    """Whether the app acts on ``flag``: what the running page uses when it tells us (flags it does not
+    store come from its defaults or its build env, which only the page knows), else the stored value
+    or the default."""
+    if snapshot.page_flags is not None and flag.name in snapshot.page_flags:
+        return js_truthy(snapshot.page_flags[flag.name])
+    return bool(flag.enabled)
+
+
+def sees_no_page(snapshot: Snapshot) -> bool:
+    """Live, but no open page shows the app's storage (it is starting or closing): the read is empty
+    because nothing could be seen, not because nothing is stored."""
+    status = snapshot.status
+    return (status is not None and status.mode == "live" and status.origin is None and not status.origins
+            and snapshot.page_flags is None)
+
+
+def is_stale(snapshot: Snapshot, now: datetime, *, watch_alive: bool) -> bool:
+    if snapshot.checked_at is None:
+        return True
+    if not watch_alive:
+        return True
+    return (now - snapshot.checked_at).total_seconds() > STALE_AFTER_S
+
+
+def flag_shape(snapshot: Snapshot | None, now: datetime, *, watch_alive: bool) -> FlagShape:
+    if snapshot is None:
+        return FlagShape.UNKNOWN
+    if snapshot.not_found:
+        return FlagShape.NOT_FOUND
+    if snapshot.status is None or is_stale(snapshot, now, watch_alive=watch_alive) or sees_no_page(snapshot):
+        return FlagShape.UNKNOWN
+    flag = rollback_flag(snapshot)
+    if flag is None:
+        return FlagShape.UNKNOWN
+    return FlagShape.ON if runs_on(snapshot, flag) else FlagShape.OFF
+
+
+def badge(*, rollback_running: bool, busy: bool, verify_failed: bool) -> Badge:
+    """Activity wins over the alert: while work runs the icon says so."""
+    if rollback_running:
+        return Badge.ROLLBACK
+    if busy:
+        return Badge.BUSY
+    if verify_failed:
+        return Badge.VERIFY_FAILED
+    return Badge.NONE
+
+
+SHAPE_WORDS = {FlagShape.ON: "ON", FlagShape.OFF: "off", FlagShape.UNKNOWN: "unknown",
+               FlagShape.NOT_FOUND: "target not found"}
+BADGE_WORDS = {Badge.BUSY: "working…", Badge.ROLLBACK: "rollback running", Badge.VERIFY_FAILED:
+               "last verification FAILED", Badge.NONE: ""}
+
+
+def clock(when: datetime | None) -> str:
+    return when.astimezone().strftime("%H:%M:%S") if when else "never"
+
+
+MODE_WORDS = {"live": "live", "offline": "offline (app closed)", "busy": "app holds its storage (read from disk)"}
+WATCH_WORDS = {"devtools": "watched over DevTools", "files": "watched on disk"}
+
+
+def mode_line(snapshot: Snapshot) -> str:
+    """How the read was made and what keeps it true: ``live · watched over DevTools``."""
+    mode = MODE_WORDS.get(snapshot.mode or "", snapshot.mode or "not read")
+    return f"{mode} · {WATCH_WORDS.get(snapshot.watched or '', 'not watched')}"
+
+
+def tooltip(snapshot: Snapshot | None, shape: FlagShape, mark: Badge, *, activity: str = "") -> str:
+    """Plain-text tooltip: target, each flag, mode, the time of the last check, what runs."""
+    if snapshot is None:
+        return "flagdeck: no target read yet"
+    lines = [f"flagdeck: {snapshot.target_name}"]
+    if snapshot.status is not None and "/" in snapshot.target_name:
+        pass  # a folder target: its path is the name
+    elif snapshot.status is not None and snapshot.status.target.user_data_dir is not None:
+        lines.append(str(snapshot.status.target.user_data_dir))
+    if snapshot.status is not None and shape not in (FlagShape.UNKNOWN, FlagShape.NOT_FOUND):
+        for f in snapshot.flag_states():
+            value = "ON" if runs_on(snapshot, f) else "off"
+            if snapshot.page_flags is not None and f.name in snapshot.page_flags:
+                source = "the page runs it" + ("" if f.stored else ", not stored: default or build env")
+                if f.stored and bool(f.enabled) != runs_on(snapshot, f):
+                    source += f"; stored {'ON' if f.enabled else 'off'}: applies at the next reload"
+            else:
+                source = "stored" if f.stored else "not stored: the app's default, unless its build env differs"
+            lines.append(f"{f.name}: {value} ({source})")
+    elif snapshot.status is not None and sees_no_page(snapshot):
+        lines.append("flags: unknown (the app runs, but no page of it shows its storage; re-checking)")
+    elif snapshot.status is not None:
+        lines.append("flags: unknown (the watch lost the target; re-checking)")
+    else:
+        lines.append(f"{SHAPE_WORDS[shape]}: {snapshot.error or 'not read yet'}")
+    lines.append(mode_line(snapshot))
+    lines.append(f"last check {clock(snapshot.checked_at)}")
+    if snapshot.pending_reload:
+        lines.append("page not reloaded since the last change")
+    if mark is not Badge.NONE:
+        lines.append(activity or BADGE_WORDS[mark])
+    return "\n".join(lines)
+
+
+@dataclass
+class Activity:
+    """What flagdeck is doing right now (names of running actions) and the last verification."""
+
+    running: list[str] = field(default_factory=list)
+    rollback_running: bool = False
+    rollback_step: str = ""  # the step running now
+    verify_failed: bool = False
+    verify_failed_ids: tuple[str, ...] = ()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.running)

@@ -1,0 +1,72 @@
+"""One-line texts the tray, the console and the notifications share: a target's short name, a
+write's summary, a rollback's outcome. Rendering only: they read result values, decide nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flagdeck import flag_ops
+from flagdeck.targets.resolve import TargetOptions
+
+
+def options_label(opts: TargetOptions) -> str:
+    """A target's name before it resolved (for messages about a target that is not there)."""
+    if opts.target:
+        return opts.target
+    if opts.user_data_dir or opts.leveldb:
+        return short_name(str(opts.user_data_dir or opts.leveldb))
+    return "demo"
+
+
+def short_name(name: str) -> str:
+    """A folder target is named by its path: show its last part (the full path goes in tooltips)."""
+    if "/" in name or "\\" in name:
+        parts = [p for p in name.replace("\\", "/").split("/") if p]
+        if parts and parts[-1] in ("leveldb", "Default") and len(parts) > 1:
+            return parts[-2]
+        return parts[-1] if parts else name
+    return name
+
+
+def js(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_summary(result: flag_ops.WriteResult) -> str:
+    if not result.changes:
+        change = "no change: already so"
+    else:
+        change = "; ".join(f"{c.flag}: {js(c.before) if c.before_present else '(absent)'} → "
+                           f"{js(c.after) if c.after_present else '(absent)'}" for c in result.changes)
+    if result.reloaded:
+        tail = f"page reloaded in {result.reload_seconds:.1f} s"
+    elif result.mode == "live":
+        tail = "the page applies it at its next reload"
+    else:
+        tail = "written on disk: the app reads it at its next start"
+    return f"{change} ({result.mode}); {tail}"
+
+
+def rollback_summary(result: Any) -> tuple[str, str, str]:
+    """(title, message, level) of a finished rollback."""
+    plan = result.plan
+    if result.error is not None:
+        failed_step = next((s for s in result.steps if s.status == "failed"), None)
+        where = f" at “{failed_step.title}”" if failed_step else ""
+        return "Rollback FAILED", f"{plan.target.name}: stopped{where}: {result.error}", "error"
+    if result.outcome == "verified":
+        return "Rollback verified", (f"{plan.target.name}: {plan.flag} is off and the original path is back "
+                                     f"({result.seconds:.1f} s, {plan.mode})"), "info"
+    if result.outcome == "failed":
+        failed = ", ".join(r.id for r in result.verify.failed) if result.verify else ""
+        return "Rollback done, verification FAILED", f"{plan.target.name}: {failed}", "error"
+    if result.outcome == "written":
+        return "Rollback written", f"{plan.target.name}: {plan.flag} off on disk; the app reads it at its next start", \
+            "warning"
+    return "Rollback unverified", f"{plan.target.name}: the flag could not be confirmed in the page", "warning"
+
+
+def record_folder(result: Any) -> Path | None:
+    return Path(result.record_path).parent if getattr(result, "record_path", "") else None

@@ -1,0 +1,230 @@
+"""The tray icon and its menu (as Vorta's ``tray_menu.py``): the menu is rebuilt from the current
+state each time it opens (``aboutToShow``), the icon follows every state change.
+
+Menu: the target and what the flag does now; a checkable item per flag (a quick toggle, offered
+with a reload when live); Emergency rollback (Level 1)…; Verify; Backups; Open console; Start at
+login; Quit. Actions run through :class:`~flagdeck.ui.actions.Flows` and the session, never here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from flagdeck.errors import FlagdeckError
+from flagdeck.ui import icons
+from flagdeck.ui.actions import Flows
+from flagdeck.ui.autostart import Autostart, launch_command
+from flagdeck.ui.session import TargetSession
+from flagdeck.ui.state import SHAPE_WORDS, Badge, FlagShape, runs_on
+from flagdeck.ui.workers import error_text
+
+RECENT_BACKUPS = 5
+
+
+class Tray(QObject):
+    def __init__(self, session: TargetSession, flows: Flows, autostart: Autostart,
+                 open_console: Callable[[str | None, dict[str, Any] | None], None], quit_app: Callable[[], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.flows = flows
+        self.autostart = autostart
+        self.open_console = open_console
+        self.quit_app = quit_app
+        self.icon = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self.menu.setToolTipsVisible(True)
+        self.menu.aboutToShow.connect(self.rebuild)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        self._drawn: tuple[Any, ...] | None = None
+        session.changed.connect(self.update_icon)
+        self.update_icon()
+        self.rebuild()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    # --- the icon -----------------------------------------------------------------------------------
+
+    def update_icon(self) -> None:
+        shape, mark = self.session.shape(), self.session.badge()
+        tip = self.session.tooltip()
+        if (shape, mark, tip) == self._drawn:
+            return
+        if self._drawn is None or self._drawn[:2] != (shape, mark):
+            self.icon.setIcon(icons.state_icon(shape, mark))
+        self.icon.setToolTip(tip)
+        self._drawn = (shape, mark, tip)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.open_console(None, None)
+
+    # --- the menu -----------------------------------------------------------------------------------
+
+    def _action(self, text: str, name: str, slot: Callable[[], Any] | None = None, *,
+                icon: str | None = None, enabled: bool = True, tip: str = "") -> QAction:
+        action = QAction(text, self.menu)
+        action.setObjectName(name)
+        if icon:
+            action.setIcon(icons.page_icon(icon))
+        action.setEnabled(enabled)
+        if tip:
+            action.setToolTip(tip)
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
+        self.menu.addAction(action)
+        return action
+
+    def action(self, name: str) -> QAction | None:
+        """The menu's action of that object name (tests, and the console's shortcuts)."""
+        return next((a for a in self.all_actions() if a.objectName() == name), None)
+
+    def all_actions(self) -> list[QAction]:
+        out: list[QAction] = []
+        for a in self.menu.actions():
+            out.append(a)
+            sub = a.menu()
+            if isinstance(sub, QMenu):
+                out += sub.actions()
+        return out
+
+    def rebuild(self) -> None:
+        session = self.session
+        self.menu.clear()
+        snap = session.snapshot
+        shape = session.shape()
+        rollback_running = session.activity.rollback_running
+        write_running = session.exclusive is not None
+
+        header = self._action(session.label(), "target", lambda: self.open_console("flags", None), enabled=True,
+                              tip=f"{session.location()} — open the console on this target")
+        header.setIcon(icons.state_icon(shape, session.badge()))
+        font = header.font()
+        font.setBold(True)
+        header.setFont(font)
+        self._action(self._state_line(), "state", enabled=False)
+        extra = session.activity_text()
+        if extra:
+            note = self._action(extra, "activity", lambda: self.open_console(
+                "rollback" if session.activity.rollback_running else "verify", None))
+            note.setIcon(icons.status_icon("running" if session.badge() is not Badge.VERIFY_FAILED else "fail"))
+        self.menu.addSeparator()
+
+        if snap is not None and snap.status is not None and shape in (FlagShape.ON, FlagShape.OFF):
+            busy_storage = snap.mode == "busy"
+            for flag in snap.flag_states():
+                if flag.type == "boolean":
+                    item = self._action(flag.name, f"flag:{flag.name}",
+                                        partial(self.flows.toggle_flag, flag.name, source="tray"),
+                                        enabled=not busy_storage and not write_running,
+                                        tip=flag.description or "")
+                    item.setCheckable(True)
+                    item.setChecked(runs_on(snap, flag))
+                else:
+                    value = json.dumps(flag.effective, ensure_ascii=False)
+                    self._action(f"{flag.name} = {value[:24]}…" if len(value) > 24 else f"{flag.name} = {value}",
+                                 f"flag:{flag.name}", lambda: self.open_console("flags", None),
+                                 tip="Edit it in the console")
+            if busy_storage:
+                self._action("The app holds its storage (no debug port): flags are read-only", "busy-note",
+                             enabled=False)
+        else:
+            why = SHAPE_WORDS[shape] if shape is not FlagShape.UNKNOWN else "unknown"
+            self._action(f"Flags {why}" + (f": {_short(snap.error)}" if snap and snap.error else ""), "no-flags",
+                         enabled=False)
+        self.menu.addSeparator()
+
+        if rollback_running:
+            step = session.activity.rollback_step
+            self._action(f"Rollback running{': ' + step if step else ''}…", "rollback",
+                         lambda: self.open_console("rollback", None), icon="rollback")
+        else:
+            self._action("&Emergency rollback (Level 1)…", "rollback",
+                         lambda: self.flows.emergency_rollback(source="tray"), icon="rollback",
+                         enabled=shape is not FlagShape.NOT_FOUND and not write_running and not self.flows.preparing)
+        verifying = any(t.name == "Verify" for t in session.runner.running)
+        self._action("Verify (running…)" if verifying else "&Verify", "verify",
+                     lambda: session.start_verify(source="tray"), icon="verify",
+                     enabled=not verifying and not rollback_running and shape is not FlagShape.NOT_FOUND)
+        self._backups_menu(enabled=shape is not FlagShape.NOT_FOUND)
+        self.menu.addSeparator()
+
+        console = self._action("Open &console", "console", lambda: self.open_console(None, None))
+        self.menu.setDefaultAction(console)
+        login = self._action("Start at &login", "autostart", self._toggle_autostart, enabled=self.autostart.supported,
+                             tip=self.autostart.location())
+        login.setCheckable(True)
+        login.setChecked(self.autostart.enabled())
+        self._action("&Quit flagdeck", "quit", self.quit_app)
+
+    def _state_line(self) -> str:
+        session = self.session
+        snap = session.shape_snapshot()
+        shape = session.shape()
+        if snap is None:
+            return "reading…"
+        from flagdeck.ui.state import clock, rollback_flag
+
+        flag = rollback_flag(snap) if shape in (FlagShape.ON, FlagShape.OFF) else None
+        what = f"{flag.name} is {'ON' if runs_on(snap, flag) else 'off'}" if flag else SHAPE_WORDS[shape]
+        mode = snap.mode or "no read"
+        return f"{what} · {mode} · checked {clock(snap.checked_at)}"
+
+    def _backups_menu(self, enabled: bool) -> None:
+        sub = QMenu("&Backups", self.menu)
+        sub.setIcon(icons.page_icon("backups"))
+        sub.menuAction().setObjectName("backups")
+        sub.menuAction().setEnabled(enabled)
+        take = QAction("&Take a backup now", sub)
+        take.setObjectName("backup:take")
+        take.setEnabled(self.session.exclusive is None)
+        take.triggered.connect(lambda: self.flows.take_backup(source="tray"))
+        sub.addAction(take)
+        sub.addSeparator()
+        backups = self.session_backups()
+        for backup in backups[:RECENT_BACKUPS]:
+            when = backup.created[:19].replace("T", " ")
+            item = QAction(f"{when}  {backup.reason}", sub)
+            item.setObjectName(f"backup:{backup.id}")
+            item.triggered.connect(lambda _c=False, b=backup.id: self.open_console("backups", {"select": b}))
+            sub.addAction(item)
+        if not backups:
+            none = QAction("No backups yet", sub)
+            none.setEnabled(False)
+            sub.addAction(none)
+        every = QAction("All backups…", sub)
+        every.setObjectName("backup:all")
+        every.triggered.connect(lambda: self.open_console("backups", None))
+        sub.addSeparator()
+        sub.addAction(every)
+        self.menu.addMenu(sub)
+
+    def session_backups(self) -> list[Any]:
+        return list(getattr(self.session, "backups", []) or [])
+
+    def _toggle_autostart(self) -> None:
+        try:
+            if self.autostart.enabled():
+                self.autostart.disable()
+                self.session.notified.emit("Start at login off", f"removed {self.autostart.location()}", "info")
+            else:
+                self.autostart.enable(launch_command(hidden=True))
+                self.session.notified.emit("Start at login on", f"flagdeck starts hidden in the tray "
+                                                                f"({self.autostart.location()})", "info")
+        except FlagdeckError as exc:
+            self.session.notified.emit("Start at login", error_text(exc), "error")
+
+
+def _short(text: str | None, width: int = 70) -> str:
+    if not text:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,269 @@
+"""Screenshots of the tray menu, the dialogs and every console page, for the README.
+
+Runs the real demo target (the unified path on, a data-loss fault: a bad release) and flagdeck's
+tray in-process on a private Xvfb with trayer, drives an incident end to end (verify fails, the
+triggers fire, a rollback runs to verified, a backup is diffed, a comparison and an evidence export
+run) and saves what each step looks like::
+
+    .venv/bin/python -m tests.ui.screenshots [--out docs/screenshots] [--only flags,rollback]
+
+Everything lives in a temporary folder (FLAGDECK_DATA_DIR, FLAGDECK_CONFIG_DIR, HOME).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+FLAG = "USE_UNIFIED_DB_SERVICE"
+WINDOW = (1180, 760)
+
+
+def wait_until(app: Any, condition: Callable[[], Any], timeout: float = 120.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise RuntimeError(f"timed out waiting for {what or condition}")
+
+
+def settle(app: Any, seconds: float = 0.4) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shrink(path: Path) -> Path:
+    """256 colours without dithering (ImageMagick, when installed): a third of the size, no visible loss
+    on flat UI pixels."""
+    import shutil
+    import subprocess
+
+    convert = shutil.which("convert")
+    if convert:
+        subprocess.run([convert, str(path), "-strip", "-dither", "None", "-colors", "256", f"PNG8:{path}"],
+                       check=True, timeout=60)
+    return path
+
+
+def save(widget: Any, path: Path) -> Path:
+    pixmap = widget.grab()
+    pixmap.save(str(path), "PNG")
+    shrink(path)
+    print(f"saved {path} ({pixmap.width()}x{pixmap.height()}, {path.stat().st_size // 1024} KiB)")
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    ap.add_argument("--seed-messages", type=int, default=600)
+    ap.add_argument("--perf-runs", type=int, default=4)
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="flagdeck-shots-"))
+    home = work / "home"
+    home.mkdir()
+    os.environ.update(HOME=str(home), FLAGDECK_DATA_DIR=str(home / "data"), FLAGDECK_CONFIG_DIR=str(home / "config"),
+                      XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"))
+    sys.path.insert(0, str(REPO))
+    from tests.demo_support import DemoTarget
+    from tests.ui.xserver import XSession
+
+    x = XSession.start(tray=True)
+    demo = DemoTarget.start(work / "profile", "--seed-messages", str(args.seed_messages), "--fault", "data-loss",
+                            home=work / "demo-home")
+    try:
+        demo.wait_ready()
+        demo.with_flags(json.dumps({FLAG: True}))
+        return shoot(x, demo, work, out, args)
+    finally:
+        demo.kill()
+        x.stop()
+
+
+def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(["flagdeck", "-platform", "xcb", "-display", x.display])
+    from flagdeck.targets.resolve import TargetOptions
+    from flagdeck.ui.app import FlagdeckApp, TrayOptions
+    from flagdeck.ui.dialogs import ReloadOfferDialog, RollbackConfirmDialog
+    from flagdeck.ui.state import FlagShape
+
+    shell = FlagdeckApp(app, TrayOptions(hidden=True, target=TargetOptions(user_data_dir=work / "profile")),
+                        handle_signals=False)
+    assert shell.start()
+    session = shell.session
+    wait_until(app, lambda: session.shape() in (FlagShape.ON, FlagShape.OFF), what="the first read")
+    settle(app, 1.0)
+    shots: list[Path] = []
+
+    # --- the tray menu, as the panel shows it ---------------------------------------------------------
+    def menu_shot(name: str) -> None:
+        console = shell.console
+        was_visible = console is not None and console.isVisible()
+        if was_visible:
+            console.hide()  # a clean desktop behind the menu
+            settle(app, 0.3)
+        icon = wait_until(app, lambda: x.tray_icons(), what="the tray icon")[-1]
+        _wid, ix, iy, iw, ih = icon
+        shell.tray.rebuild()
+        menu = shell.tray.menu
+        menu.popup(QPoint(ix + iw - menu.sizeHint().width(), iy + ih + 2))
+        settle(app, 0.8)
+        geo = menu.geometry()
+        left = max(0, geo.x() - 24)
+        width = min(1280 - left, geo.width() + 48 + (1280 - geo.right()))
+        shots.append(shrink(x.screenshot(out / f"{name}.png", f"{width}x{geo.height() + 40}+{left}+0")))
+        menu.hide()
+        if was_visible:
+            console.show()
+        settle(app, 0.3)
+
+    menu_shot("tray-menu")
+
+    # --- the reload offer (a live toggle) -------------------------------------------------------------
+    shell.flows.toggle_flag(FLAG, source="tray")
+    dialog = wait_until(app, lambda: isinstance(shell.flows.dialog, ReloadOfferDialog) and shell.flows.dialog)
+    settle(app, 0.5)
+    shots.append(save(dialog, out / "reload-offer.png"))
+    dialog.reject()
+    settle(app)
+
+    # --- console: verify fails on the bad release -------------------------------------------------------
+    shell.open_console("flags")
+    console = shell.console
+    console.resize(*WINDOW)
+    settle(app, 1.0)
+    verify_page = console.show_page("verify")
+    verify_page.run()
+    wait_until(app, lambda: not any(t.name == "Verify" for t in session.runner.running), what="verify")
+    settle(app, 1.0)
+    rollback_page = console.show_page("rollback")
+    rollback_page.check_triggers()
+    wait_until(app, lambda: rollback_page.check_button.isEnabled(), what="triggers")
+    settle(app, 1.0)
+    console.show_page("flags")
+    settle(app, 0.8)
+    shots.append(save(console, out / "console-flags.png"))
+    menu_shot("tray-menu-failed")
+
+    # --- the rollback: confirmation, then the steps -------------------------------------------------------
+    rollback_page = console.show_page("rollback")
+    settle(app, 0.5)
+    rollback_page.start()
+    dialog = wait_until(app, lambda: isinstance(shell.flows.dialog, RollbackConfirmDialog) and shell.flows.dialog,
+                        what="the rollback plan")
+    dialog.note.setText("INC-2041: messages missing after 1.9.3")
+    settle(app, 0.5)
+    shots.append(save(dialog, out / "rollback-confirm.png"))
+    dialog.go.click()
+    wait_until(app, lambda: session.activity.rollback_running is False and rollback_page._result is not None,
+               timeout=180, what="the rollback")
+    settle(app, 1.5)
+    shots.append(save(console, out / "console-rollback.png"))
+
+    verify_page = console.show_page("verify")
+    settle(app, 1.0)
+    shots.append(save(console, out / "console-verify.png"))
+
+    # --- backups: diff the backup taken before the rollback ---------------------------------------------
+    backups = console.show_page("backups")
+    wait_until(app, lambda: backups.table.rowCount() > 0, what="backups")
+    backups.table.selectRow(0)
+    backups.show_diff()
+    wait_until(app, lambda: "backup" in backups.diff.toPlainText(), what="the diff")
+    settle(app, 0.5)
+    shots.append(save(console, out / "console-backups.png"))
+
+    # --- performance: flag on vs off (the fault is dormant with the flag off) ------------------------------
+    perf = console.pages.get("performance") or console.show_page("performance")
+    console.show_page("performance")
+    perf.runs.setValue(args.perf_runs)
+    perf.seed.setText("7")
+    perf.start()
+    wait_until(app, lambda: perf.task is None, timeout=600, what="the comparison")
+    settle(app, 1.5)
+    shots.append(save(console, out / "console-performance.png"))
+
+    # --- evidence --------------------------------------------------------------------------------------
+    evidence = console.show_page("evidence")
+    evidence.folder.setText(str(work))
+    evidence.export()
+    wait_until(app, lambda: evidence.path is not None or evidence.banner.isVisible(), timeout=300, what="export")
+    if evidence.path is not None:
+        evidence.verify(evidence.path)
+        wait_until(app, lambda: "complete" in evidence.summary.toPlainText().lower()
+                   or "valid" in evidence.summary.toPlainText().lower(), timeout=60, what="bundle check")
+    settle(app, 1.0)
+    shots.append(save(console, out / "console-evidence.png"))
+
+    # --- history and log -------------------------------------------------------------------------------
+    history = console.show_page("history")
+    settle(app, 1.5)
+    if history.table.rowCount():
+        history.table.selectRow(0)
+    settle(app, 0.5)
+    shots.append(save(console, out / "console-history.png"))
+    console.show_page("log")
+    settle(app, 1.5)
+    shots.append(save(console, out / "console-log.png"))
+    menu_shot("tray-menu-after")
+
+    shots.append(state_sheet(out / "tray-states.png"))
+    shell.shutdown()
+    print(f"{len(shots)} screenshots in {out}")
+    return 0
+
+
+def state_sheet(path: Path) -> Path:
+    """Every tray state at panel size and enlarged, on a light and a dark panel, with its name."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+    from flagdeck.ui import icons
+    from flagdeck.ui.state import BADGE_WORDS, SHAPE_WORDS, Badge, FlagShape
+
+    states = [(shape, Badge.NONE) for shape in FlagShape] + [(FlagShape.ON, b) for b in Badge if b is not Badge.NONE]
+    cell_w, cell_h = 150, 118
+    image = QImage(cell_w * len(states), cell_h, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont()
+    font.setPointSize(8)
+    painter.setFont(font)
+    for i, (shape, badge) in enumerate(states):
+        x = i * cell_w
+        painter.fillRect(x + 8, 6, 64, 30, QColor("#eceff1"))
+        painter.fillRect(x + 78, 6, 64, 30, QColor("#2d2d2d"))
+        painter.drawImage(x + 29, 10, icons.state_image(shape, badge, 22))
+        painter.drawImage(x + 99, 10, icons.state_image(shape, badge, 22))
+        painter.drawImage(x + 51, 40, icons.state_image(shape, badge, 48))
+        label = BADGE_WORDS[badge] if badge is not Badge.NONE else f"flag {SHAPE_WORDS[shape]}"
+        painter.setPen(QColor("#1f2933"))
+        painter.drawText(QRect(x, 92, cell_w, 22), Qt.AlignmentFlag.AlignCenter, label)
+    painter.end()
+    image.save(str(path), "PNG")
+    shrink(path)
+    print(f"saved {path} ({image.width()}x{image.height()})")
+    return path
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
