@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flagdeck import flag_ops  # noqa: E402
-from flagdeck.rollback import plan as rollback_plan  # noqa: E402
-from flagdeck.rollback.run import run  # noqa: E402
-from flagdeck.storage import cdp  # noqa: E402
-from flagdeck.storage.live_store import connect_live  # noqa: E402
-from flagdeck.targets.resolve import TargetOptions, resolve  # noqa: E402
-from tests.demo_support import DemoTarget  # noqa: E402
+from flagdeck import flag_ops
+from flagdeck.rollback import plan as rollback_plan
+from flagdeck.rollback.run import run
+from flagdeck.storage import cdp
+from flagdeck.storage.live_store import connect_live
+from flagdeck.targets.resolve import TargetOptions, resolve
+from tests.demo_support import DemoTarget
 
 
 def bare_reload(port: int) -> float:
