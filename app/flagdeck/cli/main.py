@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from flagdeck import __version__, notify
+from flagdeck import __version__, paths
 from flagdeck.cli import (
     backup_cmd,
     demo_cmd,
@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.print_help()
                 return ExitCode.USAGE
         ctx = Context(args)
-        if args.command != "notify":  # notify commands manage the outbox themselves
+        if args.command != "notify" and (paths.data_dir() / "notify" / "outbox").is_dir():
+            from flagdeck import notify  # (keyring and HTTP only when alerts are waiting)
+
             notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background
         args.func(args, ctx)
         return ctx.exit_code
