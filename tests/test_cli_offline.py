@@ -117,7 +117,7 @@ def test_backup_diff_restore(qtwe_profile: Path) -> None:
     diff = cli_json(*ud, "diff", manual["id"])
     assert diff["flag_changes"] == [{"flag": "USE_UNIFIED_DB_SERVICE", "before": True, "after": False,
                                      "before_present": True, "after_present": True}]
-    refused = run_cli(*ud, "restore", manual["id"][:17])
+    refused = run_cli(*ud, "restore", manual["id"])
     assert refused.returncode == 2 and "USE_UNIFIED_DB_SERVICE: true (backup) -> false (now)" in refused.stdout
     restored = cli_json(*ud, "restore", manual["id"], "--yes")
     assert restored["safety_backup"]["flag_value"] == OFF

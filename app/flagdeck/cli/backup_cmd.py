@@ -9,7 +9,8 @@ from typing import Any
 from flagdeck import flag_ops
 from flagdeck.backups import Backup, BackupStore
 from flagdeck.cli.context import Context
-from flagdeck.cli.output import js, table
+from flagdeck.cli.output import table
+from flagdeck.describe import diff_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -69,23 +70,7 @@ def cmd_diff(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_diff(d: flag_ops.DiffResult) -> str:
-    lines = [f"backup {d.backup.id} ({d.backup.created}) -> now ({d.mode}), origin {d.backup.origin}"]
-    if not d.flag_changes:
-        lines.append(f"{d.backup.storage_key}: unchanged")
-    for c in d.flag_changes:
-        before = js(c.before) if c.before_present else "(absent)"
-        after = js(c.after) if c.after_present else "(absent)"
-        lines.append(f"  {c.flag}: {before} (backup) -> {after} (now)")
-    e = d.entries
-    if e.added or e.removed or e.changed:
-        lines.append(f"other entries: {len(e.changed)} changed, {len(e.added)} added, {len(e.removed)} removed "
-                     "since the backup (values not shown)")
-        for label, keys in (("changed", e.changed), ("added", e.added), ("removed", e.removed)):
-            if keys:
-                lines.append(f"  {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
-    else:
-        lines.append("other entries: unchanged")
-    return "\n".join(lines)
+    return diff_text(d)
 
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> Any:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flagdeck import describe
 from flagdeck.ui import icons
 from flagdeck.ui.texts import short_name
 
@@ -170,24 +171,7 @@ class ReloadOfferDialog(QDialog):
 
 def diff_text(diff: Any) -> str:
     """A ``DiffResult`` as the CLI's ``flagdeck diff`` prints it (flags, then names of other keys)."""
-    lines = [f"backup {diff.backup.id} ({diff.backup.created[:19].replace('T', ' ')}) → now ({diff.mode}), "
-             f"origin {diff.backup.origin}"]
-    if not diff.flag_changes:
-        lines.append(f"{diff.backup.storage_key}: unchanged")
-    for c in diff.flag_changes:
-        before = js(c.before) if c.before_present else "(absent)"
-        after = js(c.after) if c.after_present else "(absent)"
-        lines.append(f"  {c.flag}: {before} (backup) → {after} (now)")
-    e = diff.entries
-    if e.added or e.removed or e.changed:
-        lines.append(f"other entries: {len(e.changed)} changed, {len(e.added)} added, {len(e.removed)} removed "
-                     "since the backup (values not shown)")
-        for label, keys in (("changed", e.changed), ("added", e.added), ("removed", e.removed)):
-            if keys:
-                lines.append(f"  {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
-    else:
-        lines.append("other entries: unchanged")
-    return "\n".join(lines)
+    return describe.diff_text(diff, arrow="→")
 
 
 SCOPE_TEXT = {

@@ -1,0 +1,33 @@
+"""Plain-text descriptions of results that the CLI prints and the console shows the same way."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _js(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def diff_text(diff: Any, *, arrow: str = "->") -> str:
+    """A ``flag_ops.DiffResult``: flags backup vs now, then only the names of other changed keys
+    (their values may be secrets)."""
+    created = diff.backup.created[:19].replace("T", " ")
+    lines = [f"backup {diff.backup.id} ({created}) {arrow} now ({diff.mode}), origin {diff.backup.origin}"]
+    if not diff.flag_changes:
+        lines.append(f"{diff.backup.storage_key}: unchanged")
+    for c in diff.flag_changes:
+        before = _js(c.before) if c.before_present else "(absent)"
+        after = _js(c.after) if c.after_present else "(absent)"
+        lines.append(f"  {c.flag}: {before} (backup) {arrow} {after} (now)")
+    e = diff.entries
+    if e.added or e.removed or e.changed:
+        lines.append(f"other entries: {len(e.changed)} changed, {len(e.added)} added, {len(e.removed)} removed "
+                     "since the backup (values not shown)")
+        for label, keys in (("changed", e.changed), ("added", e.added), ("removed", e.removed)):
+            if keys:
+                lines.append(f"  {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
+    else:
+        lines.append("other entries: unchanged")
+    return "\n".join(lines)
