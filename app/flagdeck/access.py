@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flagdeck.backups import Backup, BackupStore, PendingBackup
 from flagdeck.errors import OriginError
@@ -161,20 +160,9 @@ def write_session(
                 raise
             session = WriteSession(target, store, origin, backup, notes)
             yield session
-        except BaseException:
-            if session is not None and not session.written and not keep_unused_backup:
-                backups.discard(session.backup)
-            raise
         finally:
             if store is not live_store:
                 store.close()
-        assert session is not None
-        if not session.written and not keep_unused_backup:
-            backups.discard(backup)
-
-
-def ensure_not_busy(leveldb_dir: Path) -> None:
-    """Raise ``TargetBusy`` when the app holds the folder (for operations that need it closed)."""
-    if process.lock_probe(leveldb_dir / "LOCK"):
-        raise busy_error(leveldb_dir)
+            if session is not None and not session.written and not keep_unused_backup:
+                backups.discard(session.backup)
 

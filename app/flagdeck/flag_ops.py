@@ -13,6 +13,7 @@ from typing import Any, Literal
 from flagdeck import access, history
 from flagdeck.backups import Backup, BackupStore
 from flagdeck.errors import FlagdeckError, NeedsConfirmation, UsageError
+from flagdeck.storage import json_edit
 from flagdeck.storage.flags import FlagDocument, FlagReport, check_assignment, evaluate
 from flagdeck.storage.store import Entry, LocalStorageStore
 from flagdeck.targets.resolve import Target
@@ -146,12 +147,11 @@ def _write_flags(
             doc = FlagDocument.parse("{}")
         for name, value in assignments:
             check_assignment(name, value, target.catalogue, doc, force=force)
-        text = doc.text()
+        new_raw = doc.text()
         for name, value in assignments:
-            text = FlagDocument.parse(text).with_value(name, value)
+            new_raw = json_edit.set_member(new_raw, name, value)
         for name in removals:
-            text = FlagDocument.parse(text).without(name)
-        new_raw: str | None = text
+            new_raw = json_edit.remove_member(new_raw, name)
         if new_raw != raw:
             session.put(target.storage_key, new_raw)
         reloaded, seconds = False, None
@@ -167,7 +167,7 @@ def _write_flags(
         after_doc = FlagDocument.parse(new_raw)
         return WriteResult(
             target, session.mode, session.origin, session.backup if session.written else None, raw, new_raw,
-            _changes(FlagDocument.parse(raw) if doc.valid else FlagDocument.parse("{}"), after_doc),
+            _changes(doc, after_doc),
             evaluate(after_doc, target.catalogue), reloaded, seconds, notes,
         )
 
