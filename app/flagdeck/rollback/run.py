@@ -83,12 +83,13 @@ class _Runner:
         self.live: Any = None  # LiveStore, opened for live mode
         self.version: str | None = None  # the app's version, for the runbook's history table
         self.origin: str | None = plan.target.origin
+        self.t0 = time.monotonic()
 
     def run(self) -> RollbackResult:
-        t0 = time.monotonic()
+        self.t0 = time.monotonic()
         actions = {"capture": self.capture, "close": self.close, "set-flag": self.set_flag,
                    "reload": self.reload, "relaunch": self.relaunch, "verify": self.verify_step,
-                   "record": lambda: "saved"}
+                   "record": self.finish}
         try:
             for step in self.result.steps:
                 if self.result.error is not None:
@@ -98,17 +99,23 @@ class _Runner:
         finally:
             if self.live is not None:
                 self.live.close()
-            self.result.seconds = time.monotonic() - t0
-            self.result.outcome = self._outcome()
-            self.result.record_path = str(record.save(self.folder, self.result.to_json()))
-            self._tell()
+            if not self.result.record_path:  # a step failed (or was interrupted): still on record
+                self.finish()
         return self.result
 
-    def _tell(self) -> None:
-        """History row and team alert; neither may fail the rollback (both never raise)."""
+    def finish(self) -> str:
+        """Outcome, history row, team alert (neither may fail the rollback), then the record file."""
+        self.result.seconds = time.monotonic() - self.t0
+        self.result.outcome = self._outcome()
+        self.result.record_path = str(self.folder / "record.json")
         history.record_rollback(self.result, version=self.version)
         if notify.rollback_done(notify.summary_from_rollback(self.result, version=self.version)) is not None:
             self.result.notes.append("team alert queued (flagdeck notify status)")
+        step = self.result.step("record")
+        if step is not None and step.status == "running":  # this is that step: the file says it is done
+            step.status, step.detail = "done", f"saved in {self.folder}"
+        record.save(self.folder, self.result.to_json())
+        return f"saved in {self.folder}"
 
     def _do(self, step: StepResult, action: Callable[[], str]) -> None:
         step.status = "running"
