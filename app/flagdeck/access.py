@@ -90,6 +90,23 @@ def resolve_origin(store: LocalStorageStore, target: Target, *, for_write: bool 
     )
 
 
+def app_origins(store: LocalStorageStore, target: Target) -> list[str]:
+    """The origins the app has: its open pages (live), else those on disk (also when a live app's
+    page crashed and none is open)."""
+    present = store.page_origins() if store.mode == "live" else store.origins()  # type: ignore[attr-defined]
+    if not present and store.mode == "live":
+        with LevelDBStore.open_read(target.leveldb_dir) as disk:
+            present = disk.origins()
+    return list(present)
+
+
+def sole_origin(store: LocalStorageStore, target: Target) -> str | None:
+    """The app's only origin, when it has exactly one: a flag its build env turned on has no
+    stored override yet, and that is where one goes."""
+    present = app_origins(store, target)
+    return present[0] if len(present) == 1 else None
+
+
 @dataclass
 class WriteSession:
     """An open, backed-up store for one write; ``origin`` is settled, ``backup`` finished.

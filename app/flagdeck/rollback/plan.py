@@ -97,12 +97,7 @@ def rollback_origin(target: Target) -> tuple[str, str | None]:
         holder = access.resolve_origin(store, target)
         if holder:
             return holder, None
-        present = store.page_origins() if store.mode == "live" else store.origins()  # type: ignore[attr-defined]
-    if not present and store.mode == "live":  # no page open (crashed): what the disk knows
-        from flagdeck.storage.leveldb_store import LevelDBStore
-
-        with LevelDBStore.open_read(target.leveldb_dir) as disk:
-            present = disk.origins()
+        present = access.app_origins(store, target)
     if len(present) == 1:
         return present[0], f"no stored {target.storage_key} yet: writing it for the app's only origin {present[0]}"
     raise OriginError(f"no origin holds {target.storage_key} and the app has {len(present)} origins",

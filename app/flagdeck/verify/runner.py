@@ -41,10 +41,7 @@ def verify_context(target: Target, *, store: LocalStorageStore | None = None, **
     with contextlib.ExitStack() as stack:
         if store is None:
             store = stack.enter_context(access.open_read(target).store)
-        origin = access.resolve_origin(store, target)
-        if origin is None and store.mode == "live":
-            pages = store.page_origins()  # type: ignore[attr-defined]
-            origin = pages[0] if len(pages) == 1 else None  # one app page: it is the one to check
+        origin = access.resolve_origin(store, target) or access.sole_origin(store, target)
         ctx = VerifyContext(target, store, origin, **kwargs)
         owner = getattr(store, "owner", None)
         if owner is not None:
