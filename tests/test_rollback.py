@@ -45,11 +45,8 @@ def test_rollback_on_a_chromium_page(tmp_path: Path) -> None:
         launch.wait_ready(browser.port or 0, "file://", timeout=30)
         with browser.session() as s:
             s.evaluate(f"localStorage.setItem('featureFlags', {json.dumps(ON)})")
-            s.call("Page.enable")
-            seen = s.event_count("Page.loadEventFired")
             s.call("Page.reload")
-            s.wait_event("Page.loadEventFired", after=seen)
-            assert s.evaluate("document.title") == "unified=true"
+        launch.wait_ready(browser.port or 0, "file://", timeout=30, ready_js="document.title === 'unified=true'")
         proc = run_cli("--user-data-dir", str(tmp_path / "ud"), "--debug-port", str(browser.port), "--json",
                        "rollback", "--yes")
         assert proc.returncode == 0, proc.stderr
@@ -59,8 +56,9 @@ def test_rollback_on_a_chromium_page(tmp_path: Path) -> None:
         flag = next(r for r in result["verify"]["results"] if r["id"] == "flag")
         assert flag["status"] == "pass" and "console" in flag["detail"]
         with browser.session() as s:
-            assert s.evaluate("document.title") == "unified=false"  # the reloaded page runs with it off
-            assert s.evaluate("localStorage.getItem('featureFlags')") == OFF
+            title, stored = s.evaluate("[document.title, localStorage.getItem('featureFlags')]")
+            assert title == "unified=false"  # the reloaded page runs with it off
+            assert stored == OFF
         record = Path(result["record"]).parent
         assert (record / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         console = json.loads((record / "console.json").read_text())

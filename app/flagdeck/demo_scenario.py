@@ -24,8 +24,7 @@ from flagdeck.rollback.run import RollbackResult, StepResult
 from flagdeck.rollback.run import run as run_rollback
 from flagdeck.targets import launch, process
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
-from flagdeck.triggers import TriggerBoard, classify, save_board
-from flagdeck.verify.runner import verify
+from flagdeck.triggers import TriggerBoard, check
 
 FLAG = "USE_UNIFIED_DB_SERVICE"
 DEFAULT_FAULT = "data-loss"
@@ -98,9 +97,7 @@ def run_demo(*, fault: str = DEFAULT_FAULT, keep_running: bool = False, seed_mes
     target, result.started_seconds = start_incident(fault, seed_messages, say)
     try:
         say("checking the triggers...")
-        report = verify(target, watch=False, save=False)
-        result.board = classify(target, report, {FLAG: True})
-        save_board(target, result.board)
+        result.board = check(target)
         plan = rollback_plan.prepare(target)
         say(f"rolling back ({plan.mode})...")
         result.rollback = run_rollback(plan, progress=step, note=f"flagdeck demo, fault {fault}")

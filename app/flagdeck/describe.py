@@ -10,6 +10,23 @@ def _js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """Left-aligned columns with a rule under the headers."""
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def change_text(change: Any, *, arrow: str = "->") -> str:
+    """A ``flag_ops.Change``: ``FLAG: before -> after`` with ``(absent)`` for a missing side."""
+    before = _js(change.before) if change.before_present else "(absent)"
+    after = _js(change.after) if change.after_present else "(absent)"
+    return f"{change.flag}: {before} {arrow} {after}"
+
+
 def diff_text(diff: Any, *, arrow: str = "->") -> str:
     """A ``flag_ops.DiffResult``: flags backup vs now, then only the names of other changed keys
     (their values may be secrets)."""
@@ -20,7 +37,7 @@ def diff_text(diff: Any, *, arrow: str = "->") -> str:
     for c in diff.flag_changes:
         before = _js(c.before) if c.before_present else "(absent)"
         after = _js(c.after) if c.after_present else "(absent)"
-        lines.append(f"  {c.flag}: {before} (backup) {arrow} {after} (now)")
+        lines.append(f"  {c.flag}: {before} (backup) {arrow} {after} (now)")  # which side is which
     e = diff.entries
     if e.added or e.removed or e.changed:
         lines.append(f"other entries: {len(e.changed)} changed, {len(e.added)} added, {len(e.removed)} removed "

@@ -79,6 +79,12 @@ class TargetBusy(FlagdeckError):
     kind = "busy"
 
 
+class NeedsRestart(TargetBusy):
+    """The app runs without a usable debug port: only a restart (close, write, relaunch) reaches it."""
+
+    kind = "needs-restart"
+
+
 class StorageUnreadable(FlagdeckError):
     """The storage exists but cannot be read or written: corrupt, permission denied, read-only."""
 

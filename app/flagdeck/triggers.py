@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flagdeck import paths
-from flagdeck.private_files import read_json, write_json
+from flagdeck.private_files import write_json
 from flagdeck.targets.resolve import Target
 from flagdeck.verify.result import VerifyReport
 
@@ -72,24 +72,18 @@ def _message_load(report: VerifyReport) -> Trigger | None:
 
 
 def perf_trigger(target: Target) -> Trigger | None:
-    """The degradation tier of the newest saved comparison of this target (``<data>/perf/``)."""
-    folder = paths.data_dir() / "perf"
-    if not folder.is_dir():
+    """The degradation tier of the newest saved comparison of this target (``flagdeck compare``)."""
+    from flagdeck.perf.saved import latest
+    from flagdeck.perf.tiers import RUNBOOK_LINE
+
+    data = latest(target.slug)
+    severity = data.get("severity") if data else None
+    if data is None or severity not in ("critical", "major", "minor"):
         return None
-    candidates = sorted(folder.glob(f"compare-*{target.slug}*.json"))
-    if not candidates:
-        return None
-    data = read_json(candidates[-1])
-    if not isinstance(data, dict):
-        return None
-    severity = data.get("severity")
-    pct = data.get("degradation_pct")
-    if severity not in ("critical", "major", "minor"):
-        return None
-    band = {"critical": "Performance degradation > 50%", "major": "Performance degradation 20-50%",
-            "minor": "Performance degradation < 20%"}[severity]
+    band = str(RUNBOOK_LINE[severity]).split(" (")[0]
     ci = f" (95% CI {data.get('ci_low')} to {data.get('ci_high')} %)" if data.get("ci_low") is not None else ""
-    return Trigger(severity, band, f"{data.get('metric', 'headline metric')} {pct} % slower{ci}", "perf")
+    return Trigger(severity, band, f"{data.get('metric', 'headline metric')} {data.get('degradation_pct')} % "
+                   f"slower{ci}", "perf")
 
 
 def save_board(target: Target, board: TriggerBoard) -> Path:
@@ -99,6 +93,20 @@ def save_board(target: Target, board: TriggerBoard) -> Path:
         "target_slug": target.slug, "board": board.target, "level": board.level,
         "recommendation": board.recommendation, "flag_state": board.flag_state,
         "triggers": [t.__dict__ for t in board.triggers], "not_checked": list(board.not_checked)})
+
+
+def check(target: Target, *, window: float = 2.0) -> TriggerBoard:
+    """Measure the signals now (a verification with a short watch) and classify them; the board
+    is saved. The flag state is what the running page uses when it tells, else what is stored."""
+    from flagdeck import flag_ops
+    from flagdeck.verify.runner import verify
+
+    status = flag_ops.status(target)
+    stored = {f.name: f.effective for f in status.report.flags}
+    flags = {name: (status.page_flags or {}).get(name, value) for name, value in stored.items()}
+    board = classify(target, verify(target, watch=True, window=window, save=False), flags)
+    save_board(target, board)
+    return board
 
 
 def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -> TriggerBoard:

@@ -8,6 +8,7 @@ from typing import Any
 from flagdeck import flag_ops
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import js, table
+from flagdeck.describe import change_text
 from flagdeck.errors import UsageError
 from flagdeck.storage.flags import FlagReport, parse_assignment
 
@@ -124,10 +125,7 @@ def render_write(r: flag_ops.WriteResult) -> str:
     lines = []
     if not r.changes:
         lines.append("no change: the stored flags already were so")
-    for c in r.changes:
-        before = js(c.before) if c.before_present else "(absent)"
-        after = js(c.after) if c.after_present else "(absent)"
-        lines.append(f"{c.flag}: {before} -> {after}")
+    lines += [change_text(c) for c in r.changes]
     lines.append(f"mode {r.mode}, origin {r.origin}" + (f", backup {r.backup.id}" if r.backup else ""))
     if r.reloaded:
         lines.append(f"page reloaded in {r.reload_seconds:.2f} s")

@@ -10,6 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from flagdeck.describe import table
+
+__all__ = ["emit", "js", "print_json", "table", "to_jsonable"]
+
 
 def to_jsonable(obj: Any) -> Any:
     """Results → plain JSON values (``to_json()`` wins, then dataclass fields)."""
@@ -43,12 +47,6 @@ def emit(result: Any, as_json: bool, render: Callable[[Any], str]) -> None:
         text = render(result)
         if text:
             print(text)
-
-
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 def js(value: Any) -> str:

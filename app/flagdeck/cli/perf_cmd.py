@@ -43,12 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c.set_defaults(func=cmd_compare)
 
 
-def _progress(ctx: Context, metric: str | None) -> Any:
+def _progress(ctx: Context) -> Any:
     def show(event: RunEvent) -> None:
         if event.sample is not None:
-            values = event.sample.values
-            name = metric or ("workload.total" if "workload.total" in values else "nav.load")
-            ctx.info(report.progress_line(event.step, event.total, event.sample, name))
+            ctx.info(report.progress_line(event.step, event.total, event.sample, event.headline))
     return show
 
 
@@ -59,7 +57,7 @@ def cmd_compare(args: argparse.Namespace, ctx: Context) -> CompareResult:
     result = compare(target, runs=args.runs, flag=args.flag, probe_js=probe,
                      probe_name=Path(args.probe).name if args.probe else "probe", repeat=args.repeat,
                      metric=args.metric, baseline=args.baseline, seed=args.seed,
-                     progress=_progress(ctx, args.metric))
+                     progress=_progress(ctx))
     extra: dict[str, str | None] = {"chart": None, "csv": None}
     if args.csv:
         extra["csv"] = str(report.write_csv(result, Path(args.csv)))

@@ -6,12 +6,11 @@ import argparse
 import sys
 from typing import Any
 
-from flagdeck import flag_ops
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
 from flagdeck.errors import ExitCode
 from flagdeck.storage.flags import parse_assignment
-from flagdeck.triggers import TriggerBoard, classify, save_board
+from flagdeck.triggers import TriggerBoard, check
 from flagdeck.verify import checklist
 from flagdeck.verify.result import CheckResult, VerifyReport
 from flagdeck.verify.runner import CHECK_IDS, verify
@@ -91,12 +90,7 @@ def render_report(r: VerifyReport) -> str:
 
 
 def cmd_triggers(args: argparse.Namespace, ctx: Context) -> Any:
-    target = ctx.target()
-    status = flag_ops.status(target)
-    flags = {f.name: f.effective for f in status.report.flags}
-    report = verify(target, watch=True, window=2.0, save=False)
-    board = classify(target, report, flags)
-    save_board(target, board)
+    board = check(ctx.target())
     ctx.emit(board, render_board)
     if board.worst in ("critical", "major"):
         ctx.exit_code = ExitCode.CHECK_FAILED

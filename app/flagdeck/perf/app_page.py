@@ -44,17 +44,11 @@ def ready_expression(target: Target) -> str | None:
 
 
 def page_origin(target: Target, store: LiveStore) -> str:
-    """The origin to compare on: the one holding the flags, else (a fresh profile, no flags stored
-    yet) the demo's, else the one origin with an open page."""
-    holder = access.resolve_origin(store, target)
-    if holder is not None:
-        return holder
-    if launch.demo_state(target) is not None:
-        origin = presets.get(DEMO_PRESET).origin
-        if origin:
-            return origin
+    """The origin to compare on: the one holding the flags, else the app's only origin (a flag its
+    build env turned on is stored nowhere yet)."""
+    origin = access.resolve_origin(store, target) or access.sole_origin(store, target)
+    if origin is not None:
+        return origin
     origins = store.page_origins()
-    if len(origins) == 1:
-        return origins[0]
     raise OriginError(f"no origin holds {target.storage_key} and {len(origins)} origins have pages open",
                       hint=f"pick one with --origin ({', '.join(origins) or 'no page open'})")

@@ -45,9 +45,9 @@ def metric_names(result: Mapping[str, Any]) -> list[str]:
     return list((result.get("metrics") or {}).keys())
 
 
-def _whiskers(values: Sequence[float], q1: float, q3: float) -> tuple[float, float]:
-    low_fence, high_fence = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
-    inside = [v for v in values if low_fence <= v <= high_fence] or list(values)
+def _whiskers(values: Sequence[float], outliers: set[int]) -> tuple[float, float]:
+    """The range of the values that are not outliers (the same ones drawn in red)."""
+    inside = [v for i, v in enumerate(values) if i not in outliers] or list(values)
     return min(inside), max(inside)
 
 
@@ -84,7 +84,7 @@ def build_chart(result: Mapping[str, Any], metric: str) -> QChart:
         all_values += values
         box = QBoxSet(side)
         if values and stats.get("q1") is not None:
-            low, high = _whiskers(values, stats["q1"], stats["q3"])
+            low, high = _whiskers(values, set(stats.get("outliers") or []))
             for which, value in ((QBoxSet.ValuePositions.LowerExtreme, low),
                                  (QBoxSet.ValuePositions.LowerQuartile, stats["q1"]),
                                  (QBoxSet.ValuePositions.Median, stats["median"]),

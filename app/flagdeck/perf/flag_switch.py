@@ -22,23 +22,13 @@ from typing import Literal
 
 from flagdeck import access
 from flagdeck.backups import Backup, BackupStore
-from flagdeck.errors import FlagdeckError, LiveError, TargetBusy, UsageError
+from flagdeck.errors import FlagdeckError, LiveError, TargetBusy
 from flagdeck.storage.flags import FlagDocument, check_assignment
 from flagdeck.storage.live_store import LiveStore
 from flagdeck.targets.resolve import Target
 
 Side = Literal["on", "off"]
 VALUES: dict[Side, bool] = {"on": True, "off": False}
-
-
-def default_flag(target: Target) -> str:
-    """The target's one boolean flag (a catalogue with several needs ``--flag``)."""
-    booleans = [f.name for f in target.catalogue if f.type == "boolean"]
-    if len(booleans) == 1:
-        return booleans[0]
-    if not booleans:
-        raise UsageError(f"{target.name} has no boolean flag in its catalogue", hint="name one with --flag")
-    raise UsageError(f"{target.name} has several boolean flags: {', '.join(booleans)}", hint="pick one with --flag")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import csv
 import os
 from pathlib import Path
 
+from flagdeck.describe import table
 from flagdeck.perf.result import CompareResult, MetricResult, RunSample
 
 
@@ -41,16 +42,6 @@ def metric_rows(result: CompareResult) -> list[list[str]]:
         rows.append([m.name, m.unit, _side(m, "off"), _side(m, "on"), pct(m.stats.degradation_pct), ci, tier,
                      _outliers(m)])
     return rows
-
-
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    """Left-aligned columns (the CLI's table, kept here so the core does not import the CLI)."""
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 def render(result: CompareResult) -> str:

@@ -30,11 +30,11 @@ from flagdeck.perf import saved, workload
 from flagdeck.perf.analysis import analyse
 from flagdeck.perf.app_page import page_origin, ready_expression, wait_ready
 from flagdeck.perf.collect import Collector
-from flagdeck.perf.flag_switch import FlagSwitch, Restored, Side, default_flag
+from flagdeck.perf.flag_switch import FlagSwitch, Restored, Side
 from flagdeck.perf.result import CompareResult, RunSample
 from flagdeck.probe.page import PageProbe
 from flagdeck.storage.live_store import LiveStore, connect_live
-from flagdeck.targets.resolve import Target
+from flagdeck.targets.resolve import Target, default_flag
 from flagdeck.verify.result import now_iso
 
 MAX_RUNS = 500
@@ -53,6 +53,7 @@ class RunEvent:
     pair: int  # 0 = warm-up
     side: Side
     sample: RunSample | None  # None: the run is starting
+    headline: str = ""  # the metric the comparison is judged by
 
     @property
     def warmup(self) -> bool:
@@ -189,7 +190,7 @@ class _Comparison:
                 result.notes.append(f"cancelled before run {step} of {len(plan)}")
                 return
             self.where = f"run {step} of {len(plan)}"
-            self.progress(RunEvent(step, len(plan), pair, side, None))
+            self.progress(RunEvent(step, len(plan), pair, side, None, result.headline))
             try:
                 sample = self.run_one(step, pair, side)
             except FlagdeckError as exc:
@@ -198,7 +199,7 @@ class _Comparison:
                                 hint=exc.hint) from None
             result.samples.append(sample)
             t = time.perf_counter()
-            self.progress(RunEvent(step, len(plan), pair, side, sample))
+            self.progress(RunEvent(step, len(plan), pair, side, sample, result.headline))
             sample.timing["bookkeeping"] += (time.perf_counter() - t) * 1000
 
 

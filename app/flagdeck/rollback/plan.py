@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flagdeck.errors import FlagdeckError, OriginError, TargetBusy, UnknownFlag, UnsafeDebugPort
+from flagdeck.errors import FlagdeckError, NeedsRestart, OriginError, UnknownFlag, UnsafeDebugPort
 from flagdeck.targets import process
 from flagdeck.targets.launch import LaunchSpec, spec_for
-from flagdeck.targets.resolve import Target
+from flagdeck.targets.resolve import Target, default_flag
 
 Mode = Literal["live", "restart", "offline"]
 
@@ -56,13 +56,10 @@ class RollbackPlan:
 
 
 def rollback_flag(target: Target, flag: str | None) -> str:
-    """The flag to turn off: the named one, or the catalogue's first boolean flag."""
+    """The flag to turn off: the named one, or the catalogue's one boolean flag."""
     names = [f.name for f in target.catalogue]
     if flag is None:
-        booleans = [f.name for f in target.catalogue if f.type == "boolean"]
-        if not booleans:
-            raise UnknownFlag(f"{target.name} has no boolean flag to roll back", hint="name one with --flag")
-        return booleans[0]
+        return default_flag(target)
     if flag not in names:
         raise UnknownFlag(f"{flag} is not a flag of {target.name}", hint=f"known: {', '.join(names)}")
     return flag
@@ -119,7 +116,7 @@ def prepare(target: Target, *, flag: str | None = None, reload: bool = True, res
     elif restart:
         mode = "restart"
     elif target.debug_port is None:
-        raise TargetBusy(
+        raise NeedsRestart(
             f"{running.name} (pid {running.pid}) runs without a debug port and holds its storage",
             hint="run with --restart: flagdeck closes it gracefully, writes the flag and relaunches it "
                  "with a debug port (or start it yourself with --remote-debugging-port=N)",

@@ -168,7 +168,10 @@ def wait_ready(port: int, origin: str | None, *, proc: subprocess.Popen[bytes] |
             pages = [p for p in cdp.list_targets(port) if origin is None or p.origin == origin]
             for page in pages:
                 with cdp.CDPSession(page.ws_url, timeout=5) as session:
-                    ready = f"document.readyState === 'complete' && !!({ready_js or 'true'})"
+                    # A target lists its new URL while the initial about:blank document is still the
+                    # one loaded (and "complete"): the document's own origin must match too.
+                    same = f"location.origin === {json.dumps(origin)}" if origin else "true"
+                    ready = f"document.readyState === 'complete' && {same} && !!({ready_js or 'true'})"
                     if session.evaluate(ready) is True:
                         return time.monotonic() - start_t
         except LiveError:

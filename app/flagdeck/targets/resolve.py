@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from flagdeck.errors import TargetNotFound, UsageError
+from flagdeck.errors import TargetNotFound, UnknownFlag, UsageError
 from flagdeck.storage.flags import SEED_CATALOGUE, FlagSpec
 from flagdeck.storage.origins import normalize_origin
 from flagdeck.targets import locate, presets
@@ -73,6 +73,17 @@ class Target:
             "origin": self.origin,
             "debug_port": self.debug_port,
         }
+
+
+def default_flag(target: Target) -> str:
+    """The flag a rollback or comparison acts on when none is named: the catalogue's one boolean
+    flag (with several, the user must pick, so an incident never flips the wrong one)."""
+    booleans = [f.name for f in target.catalogue if f.type == "boolean"]
+    if len(booleans) == 1:
+        return booleans[0]
+    if not booleans:
+        raise UnknownFlag(f"{target.name} has no boolean flag in its catalogue", hint="name one with --flag")
+    raise UsageError(f"{target.name} has several boolean flags: {', '.join(booleans)}", hint="pick one with --flag")
 
 
 def resolve(opts: TargetOptions) -> Target:

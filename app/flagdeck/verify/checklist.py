@@ -15,6 +15,7 @@ from typing import Any, Literal
 from flagdeck import paths
 from flagdeck.errors import UsageError
 from flagdeck.private_files import read_json, write_json
+from flagdeck.target_lock import target_lock
 from flagdeck.verify.result import now_iso
 
 Phase = Literal["pre", "post", "validation"]
@@ -80,9 +81,10 @@ def mark(slug: str, item_id: str, answer: Answer, note: str | None = None) -> di
         raise UsageError(f"no checklist item {item_id!r}", hint="flagdeck checklist lists them")
     if answer not in ("pass", "fail", "n/a", "open"):
         raise UsageError(f"answer must be pass, fail, n/a or open, not {answer!r}")
-    state = load(slug)
-    state[item_id] = {"answer": answer, "note": note, "time": now_iso(), "by": getpass.getuser()}
-    write_json(_path(slug), state)
+    with target_lock(f"{slug}-checklist", purpose="checklist"):  # console pages and CLI answer at once
+        state = load(slug)
+        state[item_id] = {"answer": answer, "note": note, "time": now_iso(), "by": getpass.getuser()}
+        write_json(_path(slug), state)
     return state[item_id]
 
 

@@ -186,9 +186,8 @@ class PerfPage(Page):
                                        + (" (warm-up)" if event.warmup else ""))
         else:
             self.progress.setValue(event.step)
-            values = event.sample.values
-            name = "workload.total" if "workload.total" in values else "nav.load"
-            self.progress_line.setText(report.progress_line(event.step, event.total, event.sample, name).strip())
+            self.progress_line.setText(report.progress_line(event.step, event.total, event.sample,
+                                                            event.headline).strip())
 
     def _failed(self, exc: BaseException) -> None:
         self.task = None
