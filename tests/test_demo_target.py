@@ -108,6 +108,63 @@ def test_environment_binds_loopback_and_keeps_user_flags(tmp_path: Path) -> None
     assert chromium_flags("--remote-allow-origins=*", as_root=False, debug_port=1).count("remote-allow") == 1
 
 
+def test_host_log_keeps_the_day_s_files_open_and_closes_them(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    from datetime import datetime as real_datetime
+
+    from flagdeck.demo_target import host_log
+
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(Path(file).name)
+        return real_open(file, *args, **kwargs)
+
+    class Clock(real_datetime):
+        day = real_datetime(2025, 9, 10, 12, 0, 0)
+
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:  # type: ignore[override]
+            return cls.day
+
+    monkeypatch.setattr(host_log, "datetime", Clock)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    log = host_log.HostLog(tmp_path)
+    for n in range(50):
+        log.line(f"[console] line {n}")
+        log.line(f"[console] error {n}", error=True)
+    logs = tmp_path / "logs"
+    assert opened == ["demo.2025-09-10.log", "demo-error.2025-09-10.log"]  # once each, not per line
+    assert len((logs / "demo.2025-09-10.log").read_text().splitlines()) == 100  # every line readable at once
+    assert (logs / "demo-error.2025-09-10.log").read_text().count("error 49") == 1
+    Clock.day = real_datetime(2025, 9, 11, 0, 0, 1)
+    log.line("next day")
+    assert opened[2:] == ["demo.2025-09-11.log"]
+    assert (logs / "demo.2025-09-11.log").read_text().endswith(" next day\n")
+    held = [fh for _, fh in log._files.values()]
+    log.close()
+    assert held and all(fh.closed for fh in held) and not log._files
+
+
+def test_state_and_port_files_are_private_and_whole(tmp_path: Path) -> None:
+    import stat
+
+    from flagdeck.demo_target import state_file
+
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    state = state_file.StateFile(profile, {"status": "starting", "version": "0.1.0"})
+    state.update(status="ready")
+    state_file.write_port_file(profile, 9555)
+    assert state_file.read_state(profile) == {**state.data, "status": "ready"}
+    assert (profile / "DevToolsActivePort").read_text() == "9555\n/devtools/browser\n"
+    for name in ("demo-target.json", "DevToolsActivePort"):
+        assert stat.S_IMODE((profile / name).stat().st_mode) == 0o600
+    assert sorted(p.name for p in profile.iterdir()) == ["DevToolsActivePort", "demo-target.json"]  # no temp files
+
+
 # --- fixtures --------------------------------------------------------------------------------------
 
 
@@ -294,6 +351,30 @@ def test_both_paths_return_the_same_data(shared: DemoTarget, seeded: Seeded) -> 
         assert (visible["messages"], visible["blocks"], visible["files"], visible["agentSessions"]) == (
             stores["messages"], stores["message_blocks"], stores["files"], stores["agent_sessions"])
     shared.with_flags(None)
+
+
+COUNT_BOTH_PATHS = """(async () => {
+  const idb = await import('./js/storage/idb.js');
+  const { createDataPath } = await import('./js/paths/dataPath.js');
+  const db = await idb.openDatabase();
+  try {
+    const out = { dataStores: idb.DATA_STORES };
+    for (const name of ['original', 'unified']) {
+      const path = createDataPath(name, db, { faults: {}, active: false });
+      try { out[name] = await path.countEntries(); } finally { path.dispose(); }
+    }
+    return out;
+  } finally { db.close(); }
+})()"""
+
+
+def test_both_paths_count_the_one_list_of_data_stores(shared: DemoTarget) -> None:
+    """``countEntries`` of both paths counts ``DATA_STORES`` (every store of the schema but
+    ``settings``), the list ``storage/idb.js`` exports once."""
+    got = shared.js(COUNT_BOTH_PATHS)
+    stores = shared.probe("counts")["stores"]
+    assert got["dataStores"] == ["topics", "messages", "message_blocks", "files", "agent_sessions"]
+    assert got["original"] == got["unified"] == {name: stores[name] for name in got["dataStores"]}
 
 
 FIRST_MESSAGE_ID = """new Promise((resolve, reject) => {

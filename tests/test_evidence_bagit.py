@@ -13,7 +13,7 @@ import bagit as bagit_lib
 import pytest
 
 from flagdeck.errors import UsageError
-from flagdeck.evidence.bagit import verify_zip, write_zip
+from flagdeck.evidence.bagit import bag_info, verify_zip, write_zip
 from tests.test_evidence_support import flagdeck_json, run_flagdeck
 
 PAYLOAD = [
@@ -121,6 +121,23 @@ def test_verify_catches_a_changed_manifest_and_bag_info(tmp_path: Path) -> None:
     assert check.altered == ["bag-1/bag-info.txt"]
     check = verify_zip(rewrite(out, tmp_path / "t.zip", drop="bag-1/tagmanifest-sha256.txt"))
     assert check.missing == ["bag-1/tagmanifest-sha256.txt"]
+
+
+def test_bag_info_labels_are_read_by_one_parser_case_insensitively(tmp_path: Path) -> None:
+    out = make_bag(tmp_path)
+    info = bag_info(out)
+    assert info["External-Description"] == "test bag" and info["Flagdeck-Version"] == "0"
+    assert info["Payload-Oxum"] == f"{sum(len(d) for _, d in PAYLOAD)}.{len(PAYLOAD)}"
+    with zipfile.ZipFile(out) as zf:  # another tool's spelling of the label, its tagmanifest re-signed
+        text = zf.read("bag-1/bag-info.txt").replace(b"Payload-Oxum:", b"payload-oxum:")
+        tags = zf.read("bag-1/tagmanifest-sha256.txt").decode()
+    old_line = next(line for line in tags.splitlines() if line.endswith("  bag-info.txt"))
+    tags = tags.replace(old_line, f"{hashlib.sha256(text).hexdigest()}  bag-info.txt")
+    relabelled = rewrite(out, tmp_path / "l.zip", change={"bag-1/bag-info.txt": text,
+                                                          "bag-1/tagmanifest-sha256.txt": tags.encode()})
+    check = verify_zip(relabelled)
+    assert check.ok and check.payload_oxum == info["Payload-Oxum"]
+    assert bag_info(relabelled)["payload-oxum"] == info["Payload-Oxum"]
 
 
 def test_verify_catches_a_corrupted_member_and_a_duplicate(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -44,7 +45,9 @@ PAGES = {
 CONSOLE_JS = (f"console.log('provider key', {json.dumps(KEY)}); console.warn('webdav', {json.dumps(WEBDAV)});"
               "console.error('[DbService] failed to load messages'); setTimeout(() => { throw new Error('uncaught "
               "in renderer'); }, 0); 1")
-FETCH_JS = (f"setInterval(() => fetch('/api/messages?page=1&token={QUERY_TOKEN}', {{headers: "
+TITLE_TOKEN = "q7Zx9"  # shorter than MIN_KNOWN: masked where a rule finds it, never searched for verbatim
+FETCH_JS = (f"document.title = 'inbox token={TITLE_TOKEN}';"
+            f"setInterval(() => fetch('/api/messages?page=1&token={QUERY_TOKEN}', {{headers: "
             f"{{'Authorization': 'Bearer {BEARER}', 'X-Trace': 'abc'}}}}).catch(() => 0), 150); 1")
 
 
@@ -195,6 +198,13 @@ def test_live_bundle_parts(chromium_app: LiveApp, tmp_path: Path) -> None:
     assert redaction["by_rule"]["field:apiKey"] >= 1 and redaction["by_rule"]["header"] >= 1
     assert_no_secret(result.path, files, SECRETS)
 
+    # the page title's secret: masked in pages.json, so in the report too; every mask is reported
+    titles = {p["title"] for p in json.loads(files["data/pages.json"])}
+    assert "inbox token=«redacted:query-secret»" in titles
+    assert TITLE_TOKEN not in report and "inbox token=«redacted:query-secret»" in report
+    assert redaction["by_path"]["pages.json"]["query-secret"] >= 1 and "report.html" not in redaction["by_path"]
+    assert redaction["total"] == result.redaction.total == rows[0].details["masked"]
+
 
 @needs_chromium
 def test_no_redact_keeps_secrets_and_says_so_first(chromium_app: LiveApp, tmp_path: Path) -> None:
@@ -324,6 +334,85 @@ def test_offline_bundle_has_every_file_part(demo_profile: Path, tmp_path: Path) 
     system = json.loads(files["data/system.json"])
     assert system["app_version"] == "flagdeck-demo 0.1.0" and system["app_processes"] == []
     assert_no_secret(out, files, (KEY, BEARER, SECRET))
+
+
+FLAG_TOKEN = "k3Wp8"  # short: masked where found, never searched for verbatim
+FLAG_KEY = "flag-document-secret-0123456"
+NOTE_KEY = "sk-notekey0123456789abcdef"
+
+
+def test_report_shows_only_redacted_text_and_the_redaction_report_counts_it_all(demo_profile: Path,
+                                                                                 tmp_path: Path) -> None:
+    """The report is rendered from the redacted files: a secret in the flag document or in a note
+    is masked there by the rules that see its structure, and the redaction report, written last,
+    counts every mask the bundle holds."""
+    from flagdeck.storage.leveldb_store import LevelDBStore
+
+    doc = json.dumps({"USE_UNIFIED_DB_SERVICE": True, "token": FLAG_TOKEN, "apiKey": FLAG_KEY})
+    with LevelDBStore.open_write(demo_profile / "Local Storage" / "leveldb") as store:
+        store.put("file://", "featureFlags", doc)
+    stale = demo_profile / "logs" / f"demo-error.{NOTE_KEY}.log"  # its name comes back in a note
+    stale.write_text("old\n")
+    _old(stale, 30)
+    result = export(resolve(TargetOptions()), out=tmp_path / "r.zip", since=timedelta(days=1), window=0)
+    _, files = unzip(result.path, tmp_path / "x")
+    report = files["data/report.html"].decode()
+    for secret in (FLAG_TOKEN, FLAG_KEY, NOTE_KEY):
+        assert secret not in report, secret
+    notes = files["data/notes.txt"].decode()
+    assert "log demo-error.«redacted:openai-key».log skipped" in notes
+    assert "<li>log demo-error.«redacted:openai-key».log skipped" in report
+    assert "«redacted:token»" in report and "«redacted:apiKey»" in report  # the flag document, as stored
+
+    redaction = json.loads(files["data/redaction-report.json"])
+    assert redaction["by_path"]["notes.txt"] == {"openai-key": 1}
+    assert redaction["by_path"]["flags/status.json"]["field:token"] >= 1
+    assert "report.html" not in redaction["by_path"]
+    (row,) = history.query(kind="evidence-export")
+    assert redaction["total"] == result.redaction.total == row.details["masked"]
+    assert files["data/redaction-report.txt"].decode() == result.redaction.text()
+    assert_no_secret(result.path, files, (FLAG_KEY, NOTE_KEY, KEY, SECRET))
+
+
+def test_a_har_file_in_the_data_dir_is_redacted_as_har(demo_profile: Path, tmp_path: Path) -> None:
+    """A HAR another tool saved (a browser's "Save all as HAR") gets HAR redaction: credential
+    headers masked, cookie lists emptied, their values searched for everywhere."""
+    cookie, api_key = "cookie-value-0123456789", "xak-0123456789abcdef"
+    data = Path(os.environ["FLAGDECK_DATA_DIR"])
+    write_json(data / "perf" / "session.har", {"log": {"version": "1.2", "entries": [{
+        "request": {"method": "GET", "url": "https://app.example/api", "headers": [
+            {"name": "Cookie", "value": f"sid={cookie}"}, {"name": "X-Api-Key", "value": api_key},
+            {"name": "Accept", "value": "application/json"}], "cookies": [{"name": "sid", "value": cookie}]},
+        "response": {"status": 200, "headers": [], "cookies": []}}]}})
+    (data / "perf" / "notes.txt").write_text(f"the key was {api_key}\n")
+    result = export(resolve(TargetOptions()), out=tmp_path / "h.zip", window=0)
+    _, files = unzip(result.path, tmp_path / "x")
+    request = json.loads(files["data/perf/session.har"])["log"]["entries"][0]["request"]
+    assert request["headers"] == [{"name": "Cookie", "value": "«redacted:cookie»"},
+                                  {"name": "X-Api-Key", "value": "«redacted:x-api-key»"},
+                                  {"name": "Accept", "value": "application/json"}]
+    assert request["cookies"] == []
+    assert "«redacted:known-secret»" in files["data/perf/notes.txt"].decode()
+    assert_no_secret(result.path, files, (cookie, api_key))
+
+
+def test_rollback_records_newest_of_this_target_only(user_dirs: Path) -> None:
+    """The newest :data:`MAX_ROLLBACKS` records of the target, each file read once; other targets'
+    records are skipped, however new."""
+    from flagdeck.evidence import files
+
+    data = Path(os.environ["FLAGDECK_DATA_DIR"])
+    target = SimpleNamespace(name="flagdeck demo target", slug="demo-0123456789", preset=None)
+    for n in range(files.MAX_ROLLBACKS + 5):
+        slug = target.slug if n % 5 else "chromium-0123456abc"
+        write_json(data / "rollbacks" / f"r{n:02d}" / "record.json", {"id": n, "target": {"slug": slug}})
+        (data / "rollbacks" / f"r{n:02d}" / "console.log").write_text(f"line {n}\n")
+        _old(data / "rollbacks" / f"r{n:02d}" / "record.json", (100 - n) / 1000)
+    found = files.rollback_records(target)
+    records = [a for a in found if a.rel.endswith("/record.json")]
+    assert len(records) == files.MAX_ROLLBACKS and len(found) == 2 * files.MAX_ROLLBACKS
+    assert [a.value["id"] for a in records] == [n for n in reversed(range(25)) if n % 5][:files.MAX_ROLLBACKS]
+    assert all(a.kind == "json" for a in records) and {a.kind for a in found} == {"json", "text"}
 
 
 def test_usage_errors(tmp_path: Path) -> None:

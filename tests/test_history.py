@@ -16,6 +16,7 @@ import pytest
 
 from flagdeck import history
 from flagdeck.errors import StorageUnreadable, UsageError
+from flagdeck.targets.presets import Preset
 from tests.conftest import REPO
 from tests.test_evidence_support import flagdeck_json, run_flagdeck
 
@@ -87,6 +88,48 @@ def test_details_are_redacted_whatever_the_caller_passed() -> None:
     (e,) = history.query()
     assert e.details["apiKey"] == "«redacted:apiKey»" and "«redacted:" in e.details["note"]
     assert e.details["steps"] == [{"name": "reload", "s": 1.2}]
+
+
+def test_the_message_is_redacted_too() -> None:
+    """``record_failure`` stores the error's text and ``record_rollback`` appends the error: the
+    message is redacted like the details, and a secret found in either is masked in both."""
+    bearer, plain = "abcdefghijklmnop0123", "plain-value-0123456789"
+    history.record_failure("flag-write", T, RuntimeError(f"reload failed: Authorization: Bearer {bearer}"))
+    history.record("rollback", T, message=f"page printed {plain}", details={"apiKey": plain})
+    raw = history.db_path().read_bytes() + b"".join(
+        p.read_bytes() for p in history.db_path().parent.glob("history.sqlite3-*"))
+    assert bearer.encode() not in raw and plain.encode() not in raw
+    rolled, failed = history.query()
+    assert failed.message == "reload failed: Authorization: Bearer «redacted:authorization»"
+    assert rolled.message == "page printed «redacted:known-secret»"
+    assert rolled.details == {"apiKey": "«redacted:apiKey»"}
+
+
+MY_APP = Preset("myapp", "My App", secret_fields=("vaultPassphrase",))
+
+
+@dataclass(frozen=True)
+class PresetTarget:
+    name: str = "My App"
+    slug: str = "myapp-0123456789"
+    preset: Preset = MY_APP
+
+
+def test_rows_are_redacted_with_the_target_s_preset() -> None:
+    history.record("flag-write", PresetTarget(), details={"vaultPassphrase": "correct-horse-battery",
+                                                          "apiKey": "generic-rules-still-apply"})
+    (e,) = history.query()
+    assert e.details == {"vaultPassphrase": "«redacted:vaultPassphrase»", "apiKey": "«redacted:apiKey»"}
+
+
+def test_presets_are_not_parsed_again_for_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flagdeck.targets import presets
+
+    real, calls = presets.load_all, []
+    monkeypatch.setattr(presets, "load_all", lambda: calls.append(1) or real())
+    for n in range(5):
+        history.record("verify", T, details={"n": n})
+    assert len(calls) <= 1 and len(history.query()) == 5
 
 
 def test_annotate_and_the_runbook_markdown_table() -> None:

@@ -145,8 +145,49 @@ def test_https_only_except_loopback(url: str) -> None:
 
 def test_display_url_hides_the_secret_part() -> None:
     assert config.display_url("https://hooks.slack.com/services/T0/B0/xyz") == "https://hooks.slack.com/services/…"
-    assert config.display_url("https://relay.example/hook?key=abc") == "https://relay.example/hook/…"
+    assert config.display_url("https://relay.example/hook?key=abc") == "https://relay.example/…"
     assert config.display_url("https://relay.example") == "https://relay.example/"
+
+
+TOPIC = "flagdeck-alerts-7f3a9c2e51"
+UUID = "0b8f5c1e-4d2a-4c8e-9f6b-3a1d2e7c9b40"
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    (f"https://ntfy.sh/{TOPIC}", "https://ntfy.sh/…"),
+    (f"https://webhook.site/{UUID}", "https://webhook.site/…"),
+    (f"https://webhook.site/{UUID}/", "https://webhook.site/…"),
+    (f"https://relay.example/hooks/{UUID}", "https://relay.example/hooks/…"),
+])
+def test_a_lone_path_segment_is_never_shown(url: str, shown: str) -> None:
+    """The only segment of a URL is often the credential itself (an ntfy topic, a webhook.site id)."""
+    assert config.display_url(url) == shown
+
+
+def test_no_lone_segment_in_the_config_status_or_delivery_errors() -> None:
+    port = free_port()  # nothing listens here
+    notify.setup(f"http://127.0.0.1:{port}/{UUID}", name="relay")
+    assert UUID not in config.config_path().read_text()
+    assert UUID not in json.dumps(notify.status().to_json())
+    delivery = notify.rollback_done(SUMMARY)
+    assert delivery is not None
+    (result,) = delivery.wait(30)
+    assert not result.delivered and f"127.0.0.1:{port}/… unreachable" in (result.error or "")
+    assert UUID not in (result.error or "") and UUID not in json.dumps([m.to_json() for m in outbox.pending()])
+
+
+def test_a_config_written_before_keeps_no_lone_segment() -> None:
+    """notify.json of version 1 showed the lone segment: it is hidden, and gone from the file."""
+    path = config.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    hooks = [{"name": "ntfy", "kind": "json", "url": f"https://ntfy.sh/{TOPIC}/…", "created": "",
+              "keyring": {"service": "flagdeck", "user": "webhook:ntfy"}},
+             {"name": "relay", "kind": "json", "url": "https://relay.example/", "created": "",
+              "keyring": {"service": "flagdeck", "user": "webhook:relay"}}]
+    path.write_text(json.dumps({"version": 1, "webhooks": hooks}))
+    assert [h.display_url for h in config.load()] == ["https://ntfy.sh/…", "https://relay.example/"]
+    assert TOPIC not in path.read_text() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [h.display_url for h in config.load()] == ["https://ntfy.sh/…", "https://relay.example/"]
 
 
 @pytest.mark.parametrize("backend", ["keyring.backends.fail.Keyring", None])
@@ -219,6 +260,43 @@ def test_a_404_is_not_retried_but_kept(hook: Hook) -> None:
     assert not result.delivered and result.attempts == 1 and "HTTP 404" in (result.error or "")
     (msg,) = outbox.pending()
     assert msg.state == "failed"
+
+
+def test_what_no_retry_can_fix_is_left_to_notify_retry(hook: Hook) -> None:
+    """A revoked webhook (404/410) or a URL gone from the keyring stays in the outbox, but the
+    next runs do not post it again and again; ``notify retry`` does, when asked."""
+    notify.setup(hook.url, name="team")
+    hook.plan = [410]
+    delivery = notify.rollback_done(SUMMARY)
+    assert delivery is not None and not delivery.wait(15)[0].delivered
+    (msg,) = outbox.pending()
+    assert msg.state == "failed"
+    assert notify.resume_pending() is None  # what every flagdeck run does at start
+    assert len(hook.paths) == 1 and msg.retryable is False
+    assert [r.delivered for r in notify.retry_now()] == [True]
+    assert len(hook.paths) == 2 and outbox.pending() == []
+
+    keyring.delete_password("flagdeck", "webhook:team")
+    delivery = notify.rollback_done(SUMMARY)
+    assert delivery is not None
+    (result,) = delivery.wait(15)
+    assert not result.delivered and "keyring has no URL" in (result.error or "")
+    (msg,) = outbox.pending()
+    assert msg.retryable is False and notify.resume_pending() is None
+
+
+def test_finished_deliveries_are_not_kept() -> None:
+    """The tray lives for days: every delivery it ever made must not stay referenced."""
+    for _ in range(20):
+        notify.Delivery(lambda: [], wait_at_exit=True).wait(5)
+    failed = notify.Delivery(lambda: [outbox.DeliveryResult("m", "team", False, 4, "unreachable")],
+                             wait_at_exit=True)
+    failed.wait(5)
+    last = notify.Delivery(lambda: [], wait_at_exit=False)
+    last.wait(5)
+    with notify._lock:
+        kept = list(notify._running)
+    assert kept == [failed, last]  # the failed one stays: the exit message names it
 
 
 def test_server_down_then_delivered_on_the_next_run() -> None:
@@ -296,6 +374,13 @@ def test_at_exit_the_process_waits_a_bounded_time(hook: Hook) -> None:
     assert time.monotonic() - start < 3.5
     assert "still being sent" in proc.stderr and "s3cr3t" not in proc.stderr
     assert len(outbox.pending()) == 1
+
+
+def test_resume_pending_is_one_stat_when_nothing_ever_waited() -> None:
+    from flagdeck import paths
+
+    assert notify.resume_pending() is None
+    assert not (paths.data_dir() / "notify").exists()  # nothing created on disk for it
 
 
 def test_without_a_webhook_nothing_is_queued() -> None:

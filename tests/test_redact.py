@@ -85,6 +85,19 @@ def test_secret_key_entry_that_is_not_json_is_masked_whole() -> None:
     assert r.report.counts["ls.json"] == {"key:demo:secrets": 1}
 
 
+def test_entry_named_like_a_secret_field_is_masked_whole() -> None:
+    """A plain-string localStorage entry under ``accessToken``/``apiKey`` (no preset names the key)
+    is a credential too: masked whole, and searched for in every other file."""
+    r = Redactor()
+    out = r.entries([("accessToken", "plain-access-token-0123"), ("api_key", "plain-api-key-0123"),
+                     ("language", "en"), ("token", json.dumps({"v": 1}))], "ls.json")
+    assert out == [{"key": "accessToken", "value": mask("accessToken")}, {"key": "api_key", "value": mask("api_key")},
+                   {"key": "language", "value": "en"}, {"key": "token", "value": '{"v": 1}'}]
+    assert {"plain-access-token-0123", "plain-api-key-0123"} <= r.known
+    assert r.report.counts["ls.json"] == {"key:accessToken": 1, "key:api_key": 1}
+    assert r.mask_known_text("console: plain-access-token-0123", "c.log") == f"console: {mask('known-secret')}"
+
+
 def test_non_json_strings_and_broken_json_are_pattern_checked_not_parsed() -> None:
     r = cherry()
     out = r.entries([("a", "{not json at all: " + KEY + "}"), ("b", "[1, 2"), ("c", "plain words")], "ls.json")
@@ -179,6 +192,27 @@ def test_short_values_are_masked_in_place_but_not_hunted() -> None:
     assert r.report.short_values == 1 and MIN_KNOWN > 3
 
 
+def test_scrub_text_and_scrub_json_mask_what_they_find_everywhere_in_the_value() -> None:
+    r = Redactor()
+    text = "reload failed: Authorization: Bearer opaque-token-0123456789; retried with opaque-token-0123456789"
+    assert r.scrub_text(text, "alert") == ("reload failed: Authorization: Bearer «redacted:authorization»; retried "
+                                           "with «redacted:known-secret»")
+    r = Redactor()
+    doc = {"message": f"page said {PASS}", "details": {"password": PASS, "steps": [{"id": "reload", "s": 1.2}],
+                                                        f"key {PASS}": True}}
+    out = r.scrub_json(doc, "history")
+    assert PASS not in json.dumps(out)
+    assert out["details"]["password"] == mask("password") and out["details"]["steps"] == [{"id": "reload", "s": 1.2}]
+    assert out["message"] == f"page said {mask('known-secret')}"
+
+
+def test_redactors_share_compiled_rules_but_not_what_they_found() -> None:
+    a, b = cherry(), cherry()
+    assert a._rules is b._rules  # compiled once per set of secret keys and fields
+    a.json_value({"apiKey": KEY}, "x.json")
+    assert KEY in a.known and not b.known and b.report.total == 0
+
+
 # --- headers and HAR -------------------------------------------------------------------------------
 
 
@@ -200,6 +234,17 @@ def test_har_credential_headers_and_cookies_are_stripped_and_hunted() -> None:
     assert req["cookies"] == []
     assert "opaque-token-0123" in r.known
     assert r.mask_known_text("console: opaque-token-0123", "c.log") == f"console: {mask('known-secret')}"
+    assert r.report.counts["trace.har"]["cookie"] == 1  # a HAR another tool saved lists cookies
+
+
+def test_other_header_values_are_pattern_checked_once() -> None:
+    r = Redactor()
+    headers = [{"name": "X-Debug", "value": "Bearer abcdefghijklmnop0123"}, {"name": "Accept", "value": "*/*"}]
+    assert r.headers(headers, "trace.har") == headers  # left to the walk of the whole document
+    out = r.har({"log": {"entries": [{"request": {"headers": headers}, "response": {}}]}}, "trace.har")
+    assert out["log"]["entries"][0]["request"]["headers"] == [
+        {"name": "X-Debug", "value": f"Bearer {mask('bearer')}"}, {"name": "Accept", "value": "*/*"}]
+    assert r.report.counts["trace.har"] == {"bearer": 1}
 
 
 # --- the report ------------------------------------------------------------------------------------

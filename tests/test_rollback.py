@@ -36,6 +36,41 @@ document.title = 'unified=' + flags.USE_UNIFIED_DB_SERVICE;
 </script>"""
 
 
+def test_capture_takes_the_error_logs_by_the_evidence_rules(tmp_path: Path) -> None:
+    """The pre-rollback capture copies the app's error logs as an evidence bundle takes them: the
+    preset's log folder (``logs`` when it names none), the last lines of each, within a day."""
+    import os
+    import stat
+    import time
+    from types import SimpleNamespace
+
+    from flagdeck.evidence import files
+    from flagdeck.rollback.capture import Capture, capture_logs
+
+    profile = tmp_path / "ud"
+    (profile / "logs").mkdir(parents=True)
+    lines = [f"2099-01-01T00:00:00Z error {n}\n" for n in range(files.MAX_LINES + 500)]
+    (profile / "logs" / "app-error.log").write_text("".join(lines))
+    (profile / "logs" / "info.log").write_text("not an error log\n")
+    old = profile / "logs" / "old-error.log"
+    old.write_text("last week\n")
+    os.utime(old, (time.time() - 7 * 86400,) * 2)
+    (tmp_path / "cap").mkdir()
+    cap = Capture(tmp_path / "cap")
+    capture_logs(SimpleNamespace(user_data_dir=profile, preset=None), cap)  # type: ignore[arg-type]
+    assert cap.files["error_logs"] == "logs/" and cap.counts["error_log_files"] == 1 and not cap.manual
+    copied = tmp_path / "cap" / "logs" / "app-error.log"
+    assert copied.read_text().splitlines() == [line.rstrip("\n") for line in lines[-files.MAX_LINES:]]
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o600
+    assert sorted(p.name for p in copied.parent.iterdir()) == ["app-error.log"]
+
+    nowhere = Capture(tmp_path / "cap")
+    capture_logs(SimpleNamespace(user_data_dir=tmp_path / "no-such-profile", preset=None), nowhere)  # type: ignore[arg-type]
+    assert nowhere.manual == ["error logs: no log folder is known for this app (the preset names none, or it does "
+                              "not exist); save them by hand"]
+    assert "error_logs" not in nowhere.files
+
+
 @needs_chromium
 def test_rollback_on_a_chromium_page(tmp_path: Path) -> None:
     page = tmp_path / "app.html"

@@ -63,16 +63,21 @@ class WriteResult:
 def status(target: Target) -> StatusResult:
     opened = access.open_read(target)
     with opened.store as store:
-        origin = access.resolve_origin(store, target)
-        raw = store.get(origin, target.storage_key) if origin else None
-        origins = store.origins()
-        notes = list(opened.notes)
-        if origin is None:
-            notes.append(f"no origin holds {target.storage_key}: the app runs on its defaults"
-                         + (f"; origins present: {', '.join(origins)}" if origins else ""))
-        report = evaluate(FlagDocument.parse(raw), target.catalogue)
-        page_flags, source = _page_flags(store, origin, target.storage_key)
-        return StatusResult(target, store.mode, origin, origins, report, notes, page_flags, source)
+        return status_from(target, store, opened.notes)
+
+
+def status_from(target: Target, store: LocalStorageStore, notes: Sequence[str] = ()) -> StatusResult:
+    """:func:`status` on a store the caller opened (and closes): one snapshot for all it reads."""
+    origin = access.resolve_origin(store, target)
+    raw = store.get(origin, target.storage_key) if origin else None
+    origins = store.origins()
+    notes = list(notes)
+    if origin is None:
+        notes.append(f"no origin holds {target.storage_key}: the app runs on its defaults"
+                     + (f"; origins present: {', '.join(origins)}" if origins else ""))
+    report = evaluate(FlagDocument.parse(raw), target.catalogue)
+    page_flags, source = _page_flags(store, origin, target.storage_key)
+    return StatusResult(target, store.mode, origin, origins, report, notes, page_flags, source)
 
 
 def _page_flags(store: LocalStorageStore, origin: str | None, key: str) -> tuple[dict[str, Any] | None, str | None]:

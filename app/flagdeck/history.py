@@ -3,9 +3,12 @@
 Every flag write, restore, rollback, compare, verification and evidence export is a row: who
 (OS user), when (UTC), which target (name + slug), what changed (the flag document text before and
 after: callers pass only that), how (``cli``/``tray``/``console``, a process-wide default the
-entry point sets with :func:`set_default_how`), outcome, artifacts (paths) and ``details`` JSON,
-which is redacted here whatever the caller passed. :func:`markdown_table` prints the runbook's
-"Rollback History" table from the rollback rows.
+entry point sets with :func:`set_default_how`), outcome, artifacts (paths), a ``message`` and
+``details`` JSON. The message and details are redacted here whatever the caller passed (an error
+message is where a token slips in), with the target's preset rules; ``before``/``after`` are kept
+as they are: they are the audit record of what was written, the flag document (flag names and
+values, not app data), and an evidence bundle redacts them with the rest of the audit log.
+:func:`markdown_table` prints the runbook's "Rollback History" table from the rollback rows.
 
 The file is 0600, in WAL mode with a busy timeout, so the CLI and the tray (two processes) can
 write at once; the schema is versioned with ``PRAGMA user_version`` and migrated on open.
@@ -14,6 +17,7 @@ write at once; the schema is versioned with ``PRAGMA user_version`` and migrated
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import json
 import os
@@ -24,10 +28,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from flagdeck import paths
 from flagdeck.errors import FlagdeckError, StorageUnreadable, UsageError
+
+if TYPE_CHECKING:
+    from flagdeck.evidence.redact import Redactor
 
 DB_NAME = "history.sqlite3"
 KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export")
@@ -178,15 +185,35 @@ def current_user() -> str:
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-def _redact_details(details: dict[str, Any] | None) -> dict[str, Any]:
-    if not details:
-        return {}
+@functools.cache
+def _every_preset_secrets() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every preset's secret keys and fields, read once per process (for rows of a target without
+    a preset: a profile given by folder may well be Cherry Studio's)."""
+    from flagdeck.evidence.redact import every_preset_secrets
+
+    return every_preset_secrets()
+
+
+def _redactor(target: TargetLike | None) -> Redactor:
+    """A fresh redactor (its own secrets and report) with the target's preset rules, which are
+    compiled once per process and shared."""
     from flagdeck.evidence.redact import Redactor
 
-    redactor = Redactor.for_target(None)
-    clean = redactor.json_value(json.loads(json.dumps(details, default=str)), "details")
-    clean = json.loads(redactor.mask_known_text(json.dumps(clean, ensure_ascii=False), "details"))
-    return clean if isinstance(clean, dict) else {}
+    preset = getattr(target, "preset", None)
+    if preset is not None:
+        return Redactor.for_target(preset)
+    return Redactor(*_every_preset_secrets())
+
+
+def _redact(target: TargetLike | None, message: str | None, details: dict[str, Any] | None
+            ) -> tuple[str | None, dict[str, Any]]:
+    """``message`` and ``details`` with secrets masked: both learn from each other (a key named in
+    the details is masked verbatim in the message too). Details become plain JSON first (anything
+    else as its text, which the patterns then see)."""
+    plain = json.loads(json.dumps(details or {}, default=str))
+    clean = _redactor(target).scrub_json({"message": message, "details": plain}, "history")
+    masked = clean["details"]
+    return clean["message"], masked if isinstance(masked, dict) else {}
 
 
 def record(
@@ -211,11 +238,12 @@ def record(
         raise UsageError(f"unknown history kind {kind!r}", hint=f"one of {', '.join(KINDS)}")
     if outcome not in ("ok", "failed"):
         raise UsageError(f"outcome must be ok or failed, not {outcome!r}")
+    message, clean = _redact(target, message, details)
     row = (
         datetime.now(UTC).isoformat(timespec="milliseconds"), current_user(), socket.gethostname(), kind,
         target.name if target else "", target.slug if target else "", how or _default_how, outcome,
         message, before, after, version,
-        json.dumps(_redact_details(details), ensure_ascii=False, sort_keys=True),
+        json.dumps(clean, ensure_ascii=False, sort_keys=True),
         json.dumps([str(a) for a in artifacts], ensure_ascii=False),
     )
     with _db() as conn:
@@ -419,21 +447,22 @@ def version_from_user_agent(user_agent: str) -> str | None:
     return None
 
 
-def target_version(target: Any, live_store: Any | None = None) -> str | None:
+def target_version(target: Any, live_store: Any | None = None, *,
+                   browser_info: dict[str, Any] | None = None) -> str | None:
     """The target app's version, when it can be told without side effects.
 
     The demo target's ``<profile>/demo-target.json`` "version"; else, live, the app's product token
     in the user agent (Electron puts ``AppName/x.y.z`` there) or the browser version from
-    ``/json/version`` (what ``Browser.getVersion`` answers); else None.
+    ``/json/version`` (what ``Browser.getVersion`` answers); else None. ``browser_info``: that
+    ``/json/version`` answer when the caller already has it (it is not asked again).
     """
-    profile = getattr(target, "user_data_dir", None)
-    if profile is not None:
-        try:
-            state = json.loads((Path(profile) / "demo-target.json").read_text(encoding="utf-8"))
-            if isinstance(state, dict) and state.get("version"):
-                return f"flagdeck-demo {state['version']}"
-        except (OSError, ValueError):
-            pass
+    from flagdeck.targets import launch
+
+    state = launch.demo_state(target)
+    if state and state.get("version"):
+        return f"flagdeck-demo {state['version']}"
+    if browser_info is not None:
+        return _version_from_browser(browser_info)
     port = getattr(live_store, "port", None) if live_store is not None else None
     if port is None and getattr(target, "debug_port", None):
         try:
@@ -452,4 +481,8 @@ def target_version(target: Any, live_store: Any | None = None) -> str | None:
         info = cdp.browser_version(int(port))
     except FlagdeckError:
         return None
-    return version_from_user_agent(str(info.get("User-Agent", ""))) or (str(info.get("Browser")) or None)
+    return _version_from_browser(info)
+
+
+def _version_from_browser(info: dict[str, Any]) -> str | None:
+    return version_from_user_agent(str(info.get("User-Agent", ""))) or (str(info.get("Browser") or "") or None)

@@ -6,20 +6,25 @@ created world-readable or left half-written by a crash.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
-def write_bytes(path: Path, data: bytes, *, sync: bool = False) -> Path:
-    """Write via a temp file and rename, mode 0600; ``sync`` also flushes it to disk first."""
+@contextlib.contextmanager
+def atomic_open(path: Path, *, sync: bool = False) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through: a temp file beside it (0600), renamed into place
+    when the block ends without an error, removed when it raises. ``sync`` flushes it to disk
+    before the rename. For writers that stream (a zip); :func:`write_bytes` for whole contents."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")  # two writers never share one
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             if sync:
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -27,6 +32,12 @@ def write_bytes(path: Path, data: bytes, *, sync: bool = False) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_bytes(path: Path, data: bytes, *, sync: bool = False) -> Path:
+    """Write via a temp file and rename, mode 0600; ``sync`` also flushes it to disk first."""
+    with atomic_open(path, sync=sync) as fh:
+        fh.write(data)
     return path
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from flagdeck import __version__, paths
+from flagdeck import __version__
 from flagdeck.cli import (
     backup_cmd,
     demo_cmd,
@@ -93,8 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.print_help()
                 return ExitCode.USAGE
         ctx = Context(args)
-        if args.command != "notify" and (paths.data_dir() / "notify" / "outbox").is_dir():
-            from flagdeck import notify  # (keyring and HTTP only when alerts are waiting)
+        if args.command != "notify":
+            from flagdeck import notify  # already imported by the rollback commands; keyring only when sending
 
             notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background
         args.func(args, ctx)

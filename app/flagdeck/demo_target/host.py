@@ -251,4 +251,5 @@ def run_host(opts: DemoOptions) -> int:
         watcher.close()
         host.finish()
         host.log("exited")
+        host.host_log.close()
     return 0

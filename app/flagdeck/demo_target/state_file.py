@@ -8,18 +8,19 @@
 ``<profile>/DevToolsActivePort``: like Chromium's own file (port, then the browser websocket path),
 present only while the debug port is open.
 
-Writes are atomic (temp file + ``os.replace``) so a reader never sees half a file.
+Writes are atomic (``private_files``: temp file + ``os.replace``, 0600) so a reader never sees
+half a file. :func:`read_state` is the one reader of ``demo-target.json``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from flagdeck.private_files import write_bytes
 
 STATE_NAME = "demo-target.json"
 PORT_FILE_NAME = "DevToolsActivePort"
@@ -28,17 +29,6 @@ DEFAULT_BROWSER_PATH = "/devtools/browser"
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class StateFile:
@@ -55,7 +45,7 @@ class StateFile:
         self.write()
 
     def write(self) -> None:
-        atomic_write(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        write_bytes(self.path, (json.dumps(self.data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def read_state(profile_dir: Path) -> dict[str, Any] | None:
@@ -68,7 +58,7 @@ def read_state(profile_dir: Path) -> dict[str, Any] | None:
 
 
 def write_port_file(profile_dir: Path, port: int, browser_path: str = DEFAULT_BROWSER_PATH) -> None:
-    atomic_write(profile_dir / PORT_FILE_NAME, f"{port}\n{browser_path}\n")
+    write_bytes(profile_dir / PORT_FILE_NAME, f"{port}\n{browser_path}\n".encode())
 
 
 def remove_port_file(profile_dir: Path) -> None:

@@ -12,8 +12,6 @@ a whole bag or not there at all.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from flagdeck.errors import CheckFailed, UsageError
+from flagdeck.private_files import atomic_open
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
@@ -74,45 +73,36 @@ def write_zip(
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            def put(arc: str, data: bytes) -> str:
-                level = zipfile.ZIP_STORED if arc.lower().endswith(_STORED_SUFFIXES) else zipfile.ZIP_DEFLATED
-                info = zipfile.ZipInfo(f"{name}/{arc}", _zip_time())
-                info.external_attr = 0o600 << 16  # unzipped files stay private too
-                zf.writestr(info, data, compress_type=level)
-                return hashlib.sha256(data).hexdigest()
+    with atomic_open(out, sync=True) as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        def put(arc: str, data: bytes) -> str:
+            level = zipfile.ZIP_STORED if arc.lower().endswith(_STORED_SUFFIXES) else zipfile.ZIP_DEFLATED
+            info = zipfile.ZipInfo(f"{name}/{arc}", _zip_time())
+            info.external_attr = 0o600 << 16  # unzipped files stay private too
+            zf.writestr(info, data, compress_type=level)
+            return hashlib.sha256(data).hexdigest()
 
-            put("bagit.txt", BAGIT_TXT)
-            manifest: list[str] = []
-            seen: set[str] = set()
-            octets = count = 0
-            for rel, data in payload:
-                rel = _safe_payload_path(rel)
-                if rel in seen:
-                    raise UsageError(f"payload path {rel!r} given twice")
-                seen.add(rel)
-                manifest.append(f"{put('data/' + rel, data)}  data/{encode_path(rel)}\n")
-                octets += len(data)
-                count += 1
-                if progress:
-                    progress(count, total or count)
-            manifest_bytes = "".join(sorted(manifest, key=lambda line: line.split("  ", 1)[1])).encode()
-            fields = {"Bagging-Date": datetime.now(UTC).strftime("%Y-%m-%d"),
-                      "Payload-Oxum": f"{octets}.{count}", **info}
-            bag_info = "".join(f"{k}: {_one_line(v)}\n" for k, v in fields.items()).encode()
-            tags = {"bagit.txt": hashlib.sha256(BAGIT_TXT).hexdigest(),
-                    "bag-info.txt": put("bag-info.txt", bag_info),
-                    "manifest-sha256.txt": put("manifest-sha256.txt", manifest_bytes)}
-            put("tagmanifest-sha256.txt", "".join(f"{h}  {p}\n" for p, h in sorted(tags.items())).encode())
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        put("bagit.txt", BAGIT_TXT)
+        manifest: list[str] = []
+        seen: set[str] = set()
+        octets = count = 0
+        for rel, data in payload:
+            rel = _safe_payload_path(rel)
+            if rel in seen:
+                raise UsageError(f"payload path {rel!r} given twice")
+            seen.add(rel)
+            manifest.append(f"{put('data/' + rel, data)}  data/{encode_path(rel)}\n")
+            octets += len(data)
+            count += 1
+            if progress:
+                progress(count, total or count)
+        manifest_bytes = "".join(sorted(manifest, key=lambda line: line.split("  ", 1)[1])).encode()
+        fields = {"Bagging-Date": datetime.now(UTC).strftime("%Y-%m-%d"),
+                  "Payload-Oxum": f"{octets}.{count}", **info}
+        bag_info = "".join(f"{k}: {_one_line(v)}\n" for k, v in fields.items()).encode()
+        tags = {"bagit.txt": hashlib.sha256(BAGIT_TXT).hexdigest(),
+                "bag-info.txt": put("bag-info.txt", bag_info),
+                "manifest-sha256.txt": put("manifest-sha256.txt", manifest_bytes)}
+        put("tagmanifest-sha256.txt", "".join(f"{h}  {p}\n" for p, h in sorted(tags.items())).encode())
     return WrittenBag(out, name, count, octets, out.stat().st_size)
 
 
@@ -286,7 +276,7 @@ def verify_zip(path: Path) -> BagCheck:
                     payload_files += 1
                     octets += members[rel].file_size
 
-        oxum = _bag_info_field(text_of("bag-info.txt") or "", "Payload-Oxum")
+        oxum = _field(_bag_info_fields(text_of("bag-info.txt") or ""), "Payload-Oxum")
         oxum_ok = oxum == f"{octets}.{payload_files}"
         if oxum is None:
             problems.append("bag-info.txt has no Payload-Oxum")
@@ -296,12 +286,19 @@ def verify_zip(path: Path) -> BagCheck:
                         sorted(set(altered)), problems)
 
 
-def _bag_info_field(text: str, name: str) -> str | None:
+def _bag_info_fields(text: str) -> dict[str, str]:
+    """bag-info.txt's ``Label: value`` lines; labels keep their spelling (RFC 8493 compares them
+    case-insensitively: look them up with :func:`_field`)."""
+    out: dict[str, str] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
-        if sep and key.strip().lower() == name.lower():
-            return value.strip()
-    return None
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def _field(fields: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in fields.items() if k.lower() == name.lower()), None)
 
 
 def bag_info(path: Path) -> dict[str, str]:
@@ -312,9 +309,4 @@ def bag_info(path: Path) -> dict[str, str]:
             text = zf.read(f"{root}/bag-info.txt").decode("utf-8")
         except (KeyError, zipfile.BadZipFile, UnicodeDecodeError):
             return {}
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            out[key.strip()] = value.strip()
-    return out
+    return _bag_info_fields(text)

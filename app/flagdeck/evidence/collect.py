@@ -1,27 +1,30 @@
 """Gather a bundle's parts from a target, live when its debug port is usable, offline otherwise.
 
 The result is a :class:`Collection`: unredacted :class:`Part` values (each with the path it gets
-under ``data/`` and how to redact it) and the facts the report shows first. Redaction, the
-report and the bag are later steps (``export.py``) so each can be tested on its own.
+under ``data/`` and how to redact it) and a few facts for the bag's own tag file. Everything the
+report shows is in the parts (``system.json`` says what was collected: target, mode, who, when,
+which logs), so the report is rendered from the redacted payload only. Redaction, the report and
+the bag are later steps (``export.py``) so each can be tested on its own.
+
+The target is opened once: the flag state, localStorage, version and live capture all come from
+that one store (one snapshot offline).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from flagdeck import access, flag_ops, history
 from flagdeck.errors import FlagdeckError
 from flagdeck.evidence import files, har, live_capture, sysinfo
 from flagdeck.evidence.live_capture import PageCapture
+from flagdeck.jsonable import to_jsonable
 from flagdeck.targets.resolve import Target
 
 PartKind = Literal["json", "text", "binary", "entries", "har"]
@@ -56,8 +59,6 @@ class Collection:
     pages: list[PageCapture] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     logs: list[files.LogFile] = field(default_factory=list)
-    history_rows: list[history.HistoryEntry] = field(default_factory=list)
-    system: dict[str, Any] = field(default_factory=dict)
 
     def add(self, path: str, kind: PartKind, value: Any, section: str) -> None:
         # %, CR and LF are legal in a bag but percent-encoded in manifests, which some BagIt
@@ -85,23 +86,22 @@ def collect(
     """Everything for one bundle. Live parts need the target's debug port (checked by the gate in
     ``access.open_read``); without it the bundle holds what the disk has and says so."""
     report = _quiet(progress)
-    report("flag state", 0.02)
-    status: flag_ops.StatusResult | None
-    notes: list[str] = []
-    try:
-        status = flag_ops.status(target)
-    except FlagdeckError as exc:
-        status = None
-        notes.append(f"flag state not read: {exc}")
-    report("opening the target", 0.06)
+    report("opening the target", 0.02)
     opened = access.open_read(target)
     coll = Collection(target, opened.mode, datetime.now(UTC), history.current_user(), socket.gethostname(),
-                      status, None, notes=[*notes, *opened.notes])
+                      None, None, notes=list(opened.notes))
     with opened.store as store:
-        coll.app_version = history.target_version(target, store if opened.mode == "live" else None)
-        _local_storage(coll, store, status)
+        report("flag state", 0.06)
+        try:
+            coll.status = flag_ops.status_from(target, store, opened.notes)
+        except FlagdeckError as exc:
+            coll.notes.insert(0, f"flag state not read: {exc}")
+        browser = _browser_info(store) if opened.mode == "live" else None
+        coll.app_version = history.target_version(target, store if opened.mode == "live" else None,
+                                                  browser_info=browser)
+        _local_storage(coll, store, coll.status)
         if opened.mode == "live":
-            _live(coll, store, window, bring_to_front, lambda s, f: report(s, 0.1 + 0.5 * f))
+            _live(coll, store, browser or {}, window, bring_to_front, lambda s, f: report(s, 0.1 + 0.5 * f))
         else:
             coll.notes.append("offline: no screenshots, console or network trace (the app is closed or has "
                               "no usable debug port); storage and files only")
@@ -113,29 +113,24 @@ def collect(
     report("history and system info", 0.7)
     _history(coll)
     _system(coll, argv or [], owner)
-    if status is not None:
-        coll.add("flags/status.json", "json", _status_json(status), "flags")
+    if coll.status is not None:
+        coll.add("flags/status.json", "json", _status_json(coll.status), "flags")
     coll.add("notes.txt", "text", "\n".join(coll.notes) + "\n", "summary")
     return coll
 
 
-def jsonable(obj: Any) -> Any:
-    """A result value as plain JSON (``to_json()`` first, then dataclass fields), as the CLI prints it."""
-    if hasattr(obj, "to_json") and callable(obj.to_json):
-        return jsonable(obj.to_json())
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.repr}
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
+def _browser_info(store: Any) -> dict[str, Any]:
+    """``/json/version`` of the live app, asked once (version, HAR creator); {} when it fails."""
+    from flagdeck.storage import cdp
+
+    try:
+        return dict(cdp.browser_version(store.port))
+    except FlagdeckError:
+        return {}
 
 
 def _status_json(status: flag_ops.StatusResult) -> dict[str, Any]:
-    data = jsonable(status)
+    data = to_jsonable(status)
     return data if isinstance(data, dict) else {"status": data}
 
 
@@ -155,7 +150,8 @@ def _local_storage(coll: Collection, store: Any, status: flag_ops.StatusResult |
         coll.notes.append(f"localStorage backup not taken: {exc}")
 
 
-def _live(coll: Collection, store: Any, window: float, bring_to_front: bool, progress: ProgressFn) -> None:
+def _live(coll: Collection, store: Any, browser_info: dict[str, Any], window: float, bring_to_front: bool,
+          progress: ProgressFn) -> None:
     try:
         pages = store.pages(refresh=True)
     except FlagdeckError as exc:
@@ -166,14 +162,8 @@ def _live(coll: Collection, store: Any, window: float, bring_to_front: bool, pro
         return
     coll.pages = live_capture.capture_pages(pages, window=window, bring_to_front=bring_to_front,
                                             progress=progress)
-    browser: tuple[str, str] | None = None
-    try:
-        from flagdeck.storage import cdp
-
-        name, _, ver = str(cdp.browser_version(store.port).get("Browser", "")).partition("/")
-        browser = (name, ver) if name else None
-    except FlagdeckError:
-        pass
+    name, _, ver = str(browser_info.get("Browser", "")).partition("/")
+    browser = (name, ver) if name else None
     from flagdeck import __version__
 
     all_console = []
@@ -208,21 +198,6 @@ def _logs(coll: Collection, since: datetime | None) -> None:
         coll.add(f"logs/{log.name}", "text", log.text, "logs")
 
 
-def _read(path: Path) -> tuple[str, Any]:
-    data = path.read_bytes()
-    if path.suffix == ".png":
-        return "binary", data
-    if path.suffix in (".json", ".har"):
-        try:
-            return "json", json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            pass
-    try:
-        return "text", data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "binary", data
-
-
 def _artifacts(coll: Collection) -> None:
     groups = [("perf", files.data_dir_artifacts(coll.target, "perf")),
               ("verify", files.data_dir_artifacts(coll.target, "verify")),
@@ -230,13 +205,11 @@ def _artifacts(coll: Collection) -> None:
               ("rollbacks", files.rollback_records(coll.target))]
     absent = []
     for section, found in groups:
-        for rel, path in found:
-            try:
-                kind, value = _read(path)
-            except OSError as exc:
-                coll.notes.append(f"{section}/{rel} unreadable: {exc.strerror or exc}")
+        for art in found:
+            if art.error is not None:
+                coll.notes.append(f"{section}/{art.rel} unreadable: {art.error}")
                 continue
-            coll.add(f"{section}/{rel}", kind, value, section)  # type: ignore[arg-type]
+            coll.add(f"{section}/{art.rel}", art.kind, art.value, section)
         if not found:
             absent.append(section)
     if absent:
@@ -249,18 +222,26 @@ def _history(coll: Collection) -> None:
     except FlagdeckError as exc:
         coll.notes.append(f"history not read: {exc}")
         return
-    coll.history_rows = rows
     coll.add("history/audit-log.json", "json", [r.to_json() for r in rows], "history")
     coll.add("history/rollback-history.md", "text", history.markdown_table(rows) + "\n", "history")
 
 
 def _system(coll: Collection, argv: list[str], owner: Any) -> None:
+    """``system.json``: the machine and the app's processes, and what this collection was (the
+    report's summary comes from here)."""
     try:
         root = sysinfo.app_root_pid(coll.target, owner)
     except Exception:  # psutil on an exotic system: the rest of the bundle still matters
         root = None
-    coll.system = sysinfo.system_info(argv=argv, app_version=coll.app_version, root_pid=root)
-    coll.system["collected"] = {"user": coll.user, "host": coll.host, "mode": coll.mode,
-                                "started": coll.started.isoformat(timespec="seconds"),
-                                "seconds": round(time.time() - coll.started.timestamp(), 2)}
-    coll.add("system.json", "json", coll.system, "system")
+    system = sysinfo.system_info(argv=argv, app_version=coll.app_version, root_pid=root)
+    t = coll.target
+    system["collected"] = {
+        "user": coll.user, "host": coll.host, "mode": coll.mode,
+        "started": coll.started.isoformat(timespec="seconds"),
+        "seconds": round(time.time() - coll.started.timestamp(), 2),
+        "target": {"name": t.name, "slug": t.slug, "storage": str(t.leveldb_dir), "storage_key": t.storage_key,
+                   "origin": t.origin, "debug_port": t.debug_port},
+        "logs": [{"file": lg.name, "lines": lg.lines, "tail_limited": lg.truncated,
+                  "lines_before_since": lg.dropped_old} for lg in coll.logs],
+    }
+    coll.add("system.json", "json", system, "system")

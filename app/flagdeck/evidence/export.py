@@ -2,8 +2,9 @@
 
 Steps (``progress(step, fraction)`` is told each): collect (``collect.py``), redact every part in
 two passes (rules, then known secrets verbatim across all files, see ``redact.py``), render the
-report from the redacted payload, write the BagIt zip atomically (``bagit.py``), and add an
-``evidence-export`` row to the history.
+report from the redacted payload alone, write the redaction report last (so it counts every mask
+in the bundle), write the BagIt zip atomically (``bagit.py``), and add an ``evidence-export`` row
+to the history.
 """
 
 from __future__ import annotations
@@ -85,6 +86,20 @@ def redact_parts(parts: list[Part], redactor: Redactor) -> dict[str, bytes]:
     return out
 
 
+def build_payload(parts: list[Part], redactor: Redactor, bag: str, progress: Progress | None = None
+                  ) -> dict[str, bytes]:
+    """Everything under ``data/``: the redacted parts, then ``report.html`` rendered from them,
+    then the redaction report, last, so it counts every mask the bundle holds."""
+    tell = progress or (lambda step, fraction: None)
+    tell("redacting", 0.75)
+    payload = redact_parts(parts, redactor)
+    tell("writing the report", 0.82)
+    payload["report.html"] = report.render(payload, redactor.report, bag).encode("utf-8")
+    payload["redaction-report.txt"] = redactor.report.text().encode("utf-8")
+    payload["redaction-report.json"] = json.dumps(redactor.report.to_json(), indent=1).encode("utf-8")
+    return payload
+
+
 def export(
     target: Target,
     *,
@@ -109,18 +124,8 @@ def export(
     name = bag_name(target, coll.started)
     dest = Path(out) if out is not None else Path.cwd() / f"{name}.zip"
 
-    tell("redacting", 0.75)
     redactor = Redactor.for_target(target.preset, enabled=redact)
-    payload = redact_parts(coll.parts, redactor)
-
-    tell("writing the report", 0.82)
-
-    def scrub(text: str) -> str:
-        return redactor.mask_known_text(redactor.text(text, "report.html"), "report.html")
-
-    payload["redaction-report.txt"] = redactor.report.text().encode("utf-8")
-    payload["redaction-report.json"] = json.dumps(redactor.report.to_json(), indent=1).encode("utf-8")
-    payload["report.html"] = report.render(coll, payload, redactor.report, name, scrub=scrub).encode("utf-8")
+    payload = build_payload(coll.parts, redactor, name, tell)
 
     tell("writing the bag", 0.88)
     info = _bag_info(coll, name, redactor.report)

@@ -3,9 +3,9 @@ the data dir (performance results, verification and checklist results, rollback 
 
 Logs are tail-limited (last :data:`MAX_LINES` lines and :data:`MAX_BYTES` per file) and cut to
 ``--since``: whole files older than it are skipped, and lines whose leading timestamp is older
-are dropped. Other parts' files are read as they are; a JSON file that names another target
-(``target_slug``/``slug``/``target``) or holds another target's slug in its name is left out, so a
-bundle holds only its target's results.
+are dropped. Other parts' files are read once, as they are (JSON and HAR parsed); a JSON file that
+names another target (``target_slug``/``slug``/``target``) or holds another target's slug in its
+name is left out, so a bundle holds only its target's results.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flagdeck import paths
 from flagdeck.targets.presets import expand
@@ -133,24 +133,59 @@ def app_logs(target: Any, since: datetime | None) -> tuple[list[LogFile], list[s
 # --- other flagdeck parts' results -----------------------------------------------------------------
 
 
+ArtifactKind = Literal["json", "har", "text", "binary"]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file another flagdeck part left, read once: ``kind``/``value`` as a bundle part takes
+    it (a JSON value, a HAR document, text, bytes), or ``error`` when it could not be read."""
+
+    rel: str  # path inside the part's folder
+    path: Path
+    kind: ArtifactKind = "binary"
+    value: Any = None
+    error: str | None = None
+
+
+def read_artifact(rel: str, path: Path) -> Artifact:
+    """``.png`` as bytes; ``.json`` and ``.har`` parsed (a HAR object as ``har``, so its
+    credential headers and cookies are redacted as HAR); other UTF-8 files as text."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Artifact(rel, path, error=str(exc.strerror or exc))
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        return Artifact(rel, path, "binary", data)
+    if suffix in (".json", ".har"):
+        try:
+            value = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            pass
+        else:
+            return Artifact(rel, path, "har" if suffix == ".har" and isinstance(value, dict) else "json", value)
+    try:
+        return Artifact(rel, path, "text", data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Artifact(rel, path, "binary", data)
+
+
 _SLUG_IN_NAME = re.compile(r"[A-Za-z0-9._-]+-(?=[0-9]*[a-f])[0-9a-f]{10}(?![0-9A-Za-z])")
 
 
-def _names_other_target(path: Path, target: Any) -> bool:
-    """A file of another target: its name holds another target's slug (``<name>-<10 hex>``, as
-    ``verify/<stamp>-<slug>.json`` and ``checklists/<slug>.json``), or its JSON says so."""
-    if target.slug not in path.name and _SLUG_IN_NAME.search(path.stem):
-        return True
-    if path.suffix != ".json":
-        return False
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(data, dict):
+def _name_of_other_target(path: Path, target: Any) -> bool:
+    """The file's name holds another target's slug (``<name>-<10 hex>``, as
+    ``verify/<stamp>-<slug>.json`` and ``checklists/<slug>.json`` are named)."""
+    return target.slug not in path.name and _SLUG_IN_NAME.search(path.stem) is not None
+
+
+def _json_of_other_target(art: Artifact, target: Any) -> bool:
+    """A ``.json`` file whose object names another target (``target_slug``/``slug``/``target``)."""
+    if art.path.suffix != ".json" or art.kind != "json" or not isinstance(art.value, dict):
         return False
     for key in ("target_slug", "slug", "target"):
-        value = data.get(key)
+        value = art.value.get(key)
         if isinstance(value, dict):
             value = value.get("slug") or value.get("name")
         if isinstance(value, str) and value:
@@ -158,8 +193,9 @@ def _names_other_target(path: Path, target: Any) -> bool:
     return False
 
 
-def _files_under(root: Path, target: Any) -> list[Path]:
-    """Files of ``root`` for ``target``: its ``<slug>/`` subfolder when there is one, else all."""
+def _files_under(root: Path, target: Any) -> list[Artifact]:
+    """Files of ``root`` for ``target``: its ``<slug>/`` subfolder when there is one, else all but
+    those of another target (by name, or by what the JSON says)."""
     own = root / target.slug
     base = own if own.is_dir() else root
     found = []
@@ -168,33 +204,41 @@ def _files_under(root: Path, target: Any) -> list[Path]:
             continue
         if path.stat().st_size > MAX_ARTIFACT_BYTES or path.name.startswith("."):
             continue
-        if base is root and _names_other_target(path, target):
+        if base is root and _name_of_other_target(path, target):
             continue
-        found.append(path)
+        art = read_artifact(path.relative_to(base).as_posix(), path)
+        if base is root and _json_of_other_target(art, target):
+            continue
+        found.append(art)
     return found
 
 
-def data_dir_artifacts(target: Any, sub: str) -> list[tuple[str, Path]]:
-    """``(path inside the part's folder, file)`` for ``<data dir>/<sub>`` (perf, verify, checklists)."""
+def data_dir_artifacts(target: Any, sub: str) -> list[Artifact]:
+    """What other parts left for ``target`` in ``<data dir>/<sub>`` (perf, verify, checklists)."""
     root = paths.data_dir() / sub
     if not root.is_dir():
         return []
-    own = root / target.slug
-    base = own if own.is_dir() else root
-    return [(p.relative_to(base).as_posix(), p) for p in _files_under(root, target)]
+    return _files_under(root, target)
 
 
-def rollback_records(target: Any) -> list[tuple[str, Path]]:
-    """``rollbacks/<id>/record.json`` and the capture files beside it, for ``target`` (newest first)."""
+def rollback_records(target: Any) -> list[Artifact]:
+    """``rollbacks/<id>/record.json`` and the capture files beside it, for ``target``: the newest
+    :data:`MAX_ROLLBACKS` records (by their ``record.json`` time), each read once."""
     root = paths.data_dir() / "rollbacks"
     if not root.is_dir():
         return []
-    dirs = [d for d in root.iterdir() if (d / "record.json").is_file()]
-    dirs = [d for d in dirs if not _names_other_target(d / "record.json", target)]
-    dirs.sort(key=lambda d: (d / "record.json").stat().st_mtime, reverse=True)
-    out: list[tuple[str, Path]] = []
-    for d in dirs[:MAX_ROLLBACKS]:
+    stamped = [((d / "record.json").stat().st_mtime, d) for d in root.iterdir() if (d / "record.json").is_file()]
+    out: list[Artifact] = []
+    kept = 0
+    for _, d in sorted(stamped, key=lambda item: item[0], reverse=True):
+        if kept == MAX_ROLLBACKS:
+            break
+        record = read_artifact(f"{d.name}/record.json", d / "record.json")
+        if _json_of_other_target(record, target):
+            continue
+        kept += 1
         for path in sorted(d.rglob("*")):
             if path.is_file() and path.stat().st_size <= MAX_ARTIFACT_BYTES:
-                out.append((f"{d.name}/{path.relative_to(d).as_posix()}", path))
+                rel = f"{d.name}/{path.relative_to(d).as_posix()}"
+                out.append(record if rel == record.rel else read_artifact(rel, path))
     return out

@@ -135,14 +135,14 @@ class _PageRun:
         brought to the front: it may answer with whatever it drew last, or not at all."""
         if self.session is None:
             return
+        assert self.probe is not None
         if not self.hidden or try_hidden:
             try:
-                self.cap.screenshot = _screenshot(self.session,
-                                                  HIDDEN_SCREENSHOT_TIMEOUT if self.hidden else SCREENSHOT_TIMEOUT)
+                self.cap.screenshot = self.probe.screenshot_png(
+                    timeout=HIDDEN_SCREENSHOT_TIMEOUT if self.hidden else SCREENSHOT_TIMEOUT)
             except LiveError as exc:
                 if not self.hidden:
                     self.cap.screenshot_note = f"the page answered nothing: no view renders it [{exc.message}]"
-        assert self.probe is not None
         try:
             logs = self.probe.call_exposed("loggerService.getLogs", timeout=CALL_TIMEOUT)
             self.cap.logger_logs = logs
@@ -166,10 +166,10 @@ class _PageRun:
         while self._visibility() != "visible" and time.monotonic() < deadline:
             time.sleep(0.05)
         visible = self._visibility() == "visible"
-        assert self.session is not None
+        assert self.probe is not None
         try:
-            self.cap.screenshot = _screenshot(self.session,
-                                              SCREENSHOT_TIMEOUT if visible else HIDDEN_SCREENSHOT_TIMEOUT)
+            self.cap.screenshot = self.probe.screenshot_png(
+                timeout=SCREENSHOT_TIMEOUT if visible else HIDDEN_SCREENSHOT_TIMEOUT)
             self.cap.notes.append("brought to the front for its screenshot (it was hidden)")
         except LiveError as exc:
             self.cap.screenshot_note = ("the page answered nothing, even brought to the front: no view renders "
@@ -185,13 +185,6 @@ class _PageRun:
         finally:
             self.session.close()
         return self.cap
-
-
-def _screenshot(session: CDPSession, timeout: float) -> bytes:
-    import base64
-
-    data = session.call("Page.captureScreenshot", timeout=timeout, format="png")["data"]
-    return base64.b64decode(data)
 
 
 def console_text(entries: list[ConsoleEntry]) -> str:

@@ -21,6 +21,7 @@ masked where found but not searched for elsewhere (masking every ``"1"`` would r
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -95,6 +96,22 @@ def _rules(extra_fields: Iterable[str]) -> list[_Rule]:
     ]
 
 
+@dataclass(frozen=True)
+class _Ruleset:
+    """What a set of secret keys and fields compiles to; shared by every :class:`Redactor` with the
+    same ones (compiling the rules is most of what building a redactor costs)."""
+
+    secret_keys: frozenset[str]
+    fields: frozenset[str]
+    rules: tuple[_Rule, ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _ruleset(secret_keys: tuple[str, ...], secret_fields: tuple[str, ...]) -> _Ruleset:
+    return _Ruleset(frozenset(secret_keys), frozenset(_norm(f) for f in (*GENERIC_FIELDS, *secret_fields) if f),
+                    tuple(_rules(secret_fields)))
+
+
 @dataclass
 class RedactionReport:
     """What was masked, per bundle path and rule: counts only, never a value."""
@@ -150,14 +167,17 @@ class Redactor:
     """One bundle's redaction state: the rules, the secrets found so far, the report.
 
     ``enabled=False`` (``--no-redact``) passes everything through and says so in the report.
+    The compiled rules are cached per set of secret keys and fields; the secrets found and the
+    report belong to one instance, so make one per bundle (or per history row, per alert).
     """
 
     def __init__(self, secret_keys: Sequence[str] = (), secret_fields: Sequence[str] = (), *,
                  enabled: bool = True) -> None:
         self.enabled = enabled
-        self.secret_keys = frozenset(secret_keys)
-        self._fields = {_norm(f) for f in (*GENERIC_FIELDS, *secret_fields) if f}
-        self._rules = _rules(secret_fields)
+        ruleset = _ruleset(tuple(secret_keys), tuple(secret_fields))
+        self.secret_keys = ruleset.secret_keys
+        self._fields = ruleset.fields
+        self._rules = ruleset.rules
         self._known: set[str] = set()
         self._short: set[str] = set()
         self._known_re: re.Pattern[str] | None = None
@@ -170,14 +190,7 @@ class Redactor:
         ``--user-data-dir`` may well be Cherry Studio's)."""
         if preset is not None:
             return cls(preset.secret_keys, preset.secret_fields, enabled=enabled)
-        from flagdeck.targets import presets
-
-        try:
-            every = list(presets.load_all().values())
-        except Exception:  # a broken user preset must not stop an export; generic rules remain
-            every = []
-        keys = [k for p in every for k in p.secret_keys]
-        fields = [f for p in every for f in p.secret_fields]
+        keys, fields = every_preset_secrets()
         return cls(keys, fields, enabled=enabled)
 
     # --- secrets found ------------------------------------------------------------------------
@@ -202,6 +215,30 @@ class Redactor:
     @property
     def known(self) -> frozenset[str]:
         return frozenset(self._known)
+
+    # --- free text and JSON in one call -------------------------------------------------------
+
+    def scrub_text(self, text: str, path: str) -> str:
+        """Both passes over one free text (an error message, an alert): the patterns, then every
+        secret they found verbatim in all its spellings."""
+        return self.mask_known_text(self.text(text, path), path)
+
+    def scrub_json(self, value: Any, path: str) -> Any:
+        """Both passes over one JSON value: secret fields and patterns at any depth, then every
+        secret found anywhere in it masked verbatim in every string (keys included)."""
+        clean = self.json_value(value, path)
+        if not self.enabled or not self._known:
+            return clean
+        return self._mask_known_walk(clean, path)
+
+    def _mask_known_walk(self, value: Any, path: str) -> Any:
+        if isinstance(value, dict):
+            return {self.mask_known_text(str(k), path): self._mask_known_walk(v, path) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._mask_known_walk(v, path) for v in value]
+        if isinstance(value, str):
+            return self.mask_known_text(value, path)
+        return value
 
     # --- text ---------------------------------------------------------------------------------
 
@@ -294,15 +331,16 @@ class Redactor:
     def entries(self, entries: Iterable[tuple[str, str]], path: str) -> list[dict[str, str]]:
         """localStorage ``(key, value)`` pairs as ``[{"key", "value"}]``, redacted.
 
-        A ``secret_keys`` entry is walked when its value is JSON and masked whole otherwise;
-        every other entry is walked when it is JSON and pattern-checked when it is not.
+        An entry named by ``secret_keys`` or named like a secret field (``accessToken``,
+        ``apiKey``...) is walked when its value is JSON and masked whole otherwise; every other
+        entry is walked when it is JSON and pattern-checked when it is not.
         """
         out = []
         for key, value in entries:
             if not self.enabled:
                 out.append({"key": key, "value": value})
                 continue
-            if key in self.secret_keys and not _is_json_container(value):
+            if (key in self.secret_keys or self.is_secret_field(key)) and not _is_json_container(value):
                 self.remember(value)
                 self.report.add(path, f"key:{key}")
                 out.append({"key": key, "value": mask(key)})
@@ -311,7 +349,8 @@ class Redactor:
         return out
 
     def headers(self, headers: list[dict[str, str]], path: str) -> list[dict[str, str]]:
-        """HTTP headers ``[{"name", "value"}]`` with credential headers' values masked."""
+        """HTTP headers ``[{"name", "value"}]`` with credential headers' values masked; the other
+        values are left to the caller's pattern pass (:meth:`har` walks the whole document)."""
         if not self.enabled:
             return headers
         out = []
@@ -327,11 +366,14 @@ class Redactor:
                 self.report.add(path, "header")
                 out.append({"name": name, "value": mask(name.lower())})
             else:
-                out.append({"name": name, "value": self.text(value, path)})
+                out.append({"name": name, "value": value})
         return out
 
     def har(self, har: dict[str, Any], path: str) -> dict[str, Any]:
-        """A HAR document: credential headers masked, cookie lists emptied, the rest walked."""
+        """A HAR document: credential headers masked, cookie lists emptied, the rest walked.
+
+        flagdeck's own trace (``har.py``) keeps cookies in their headers only; a HAR another tool
+        saved into the data dir (a browser's "Save all as HAR") lists them in ``cookies`` too."""
         if not self.enabled:
             return har
         log = har.get("log", {})
@@ -388,6 +430,18 @@ class Redactor:
         out, n = self._known_bytes_re.subn(lambda m: b"*" * len(m.group(0)), data)
         self.report.add(path, "known-secret", n)
         return out
+
+
+def every_preset_secrets() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The secret keys and fields of every known preset (shipped and the user's)."""
+    from flagdeck.targets import presets
+
+    try:
+        every = list(presets.load_all().values())
+    except Exception:  # a broken user preset must not stop an export; generic rules remain
+        every = []
+    return (tuple(dict.fromkeys(k for p in every for k in p.secret_keys)),
+            tuple(dict.fromkeys(f for p in every for f in p.secret_fields)))
 
 
 def _dumps_like(value: Any, original: Any, text: str) -> str:

@@ -1,9 +1,11 @@
 """``data/report.html``: the page a person opens first. One self-contained file: inline CSS, images
 as ``data:`` URIs, no script, nothing fetched from the network.
 
-It is rendered from the *redacted* payload (console lines, results, history), then the whole text
-goes through ``scrub`` (the bundle's redactor) before the images are put in, so the report can
-hold no more than the files beside it.
+It is rendered from the *redacted* payload only, never from what was collected: the summary from
+``system.json`` (what was collected: target, mode, who, when, logs) and ``flags/status.json``, the
+notes from ``notes.txt``, the pages from ``pages.json`` and ``console/console.json``, the results,
+history and screenshots from their files. So the report holds no more than the files beside it,
+and every mask it shows is one the redaction report counts.
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ import base64
 import html
 import json
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from flagdeck import __version__
-from flagdeck.evidence.collect import Collection
 from flagdeck.evidence.redact import RedactionReport
 
 _CSS = """
@@ -102,49 +102,56 @@ def _results_html(name: str, data: Any) -> str:
     return title + _table(["item", "status", "detail"], rows)
 
 
-def render(
-    coll: Collection,
-    payload: dict[str, bytes],
-    redaction: RedactionReport,
-    bag_name: str,
-    *,
-    scrub: Callable[[str], str] = lambda s: s,
-) -> str:
-    """The report's HTML. ``payload`` is the redacted payload (path under data/ → bytes)."""
-    images: dict[str, str] = {}
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object of the payload, or {} (a part missing or not what it should be)."""
+    return value if isinstance(value, dict) else {}
+
+
+def render(payload: dict[str, bytes], redaction: RedactionReport, bag_name: str) -> str:
+    """The report's HTML from ``payload``, the redacted payload (path under data/ → bytes)."""
 
     def img(path: str, caption: str) -> str:
-        key = f"@@IMG{len(images)}@@"
-        images[key] = "data:image/png;base64," + base64.b64encode(payload[path]).decode()
-        return f'<figure><img alt="{_e(caption)}" src="{key}"><figcaption>{_e(caption)}</figcaption></figure>'
+        uri = "data:image/png;base64," + base64.b64encode(payload[path]).decode()
+        return f'<figure><img alt="{_e(caption)}" src="{uri}"><figcaption>{_e(caption)}</figcaption></figure>'
 
-    t = coll.target
+    system = _obj(_json_of(payload, "system.json"))
+    collected = _obj(system.get("collected"))
+    t = _obj(collected.get("target"))
+    status = _obj(_json_of(payload, "flags/status.json"))
+    name = t.get("name") or "?"
+    mode = collected.get("mode") or status.get("mode") or "?"
+    started, who = collected.get("started") or "?", f"{collected.get('user', '?')}@{collected.get('host', '?')}"
+
     out: list[str] = []
     if not redaction.enabled:
         out.append(f'<p class="off"><strong>{_e(redaction.headline())}</strong></p>')
-    out.append(f"<h1>flagdeck evidence: {_e(t.name)}</h1>")
-    out.append(f"<p class=muted>bag {_e(bag_name)} · exported {_e(coll.started.isoformat(timespec='seconds'))} "
-               f"by {_e(coll.user)}@{_e(coll.host)} · flagdeck {_e(__version__)}</p>")
+    out.append(f"<h1>flagdeck evidence: {_e(name)}</h1>")
+    out.append(f"<p class=muted>bag {_e(bag_name)} · exported {_e(started)} by {_e(who)} · "
+               f"flagdeck {_e(__version__)}</p>")
 
     # --- summary
-    st = coll.status
-    rows: list[list[Any]] = [["target", f"{t.name} ({t.slug})"], ["storage", str(t.leveldb_dir)],
-            ["mode", coll.mode + (f" (debug port {t.debug_port})" if coll.mode == "live" else "")],
-            ["origin", (st.origin if st else None) or t.origin or "-"], ["app version", coll.app_version or "-"],
-            ["when (UTC)", coll.started.isoformat(timespec="seconds")], ["who", f"{coll.user}@{coll.host}"]]
-    if st is not None:
-        doc = st.report.document
-        rows.append([t.storage_key, doc.raw if doc.present else "(absent: the app runs on its defaults)"])
+    rows: list[list[Any]] = [["target", f"{name} ({t.get('slug', '?')})"], ["storage", t.get("storage") or "-"],
+            ["mode", mode + (f" (debug port {t.get('debug_port')})" if mode == "live" else "")],
+            ["origin", status.get("origin") or t.get("origin") or "-"],
+            ["app version", system.get("app_version") or "-"], ["when (UTC)", started], ["who", who]]
+    report = _obj(status.get("report")) or None
+    if report is not None:
+        doc = _obj(report.get("document"))
+        rows.append([t.get("storage_key") or "flags", doc.get("raw") if doc.get("present")
+                     else "(absent: the app runs on its defaults)"])
     out.append("<h2>Summary</h2>" + _kv(rows))
-    if st is not None:
-        frows = [[f.name, json.dumps(f.stored_value) if f.stored else "-", json.dumps(f.effective),
-                  _status_word("ON" if f.enabled else "off"), f.source, json.dumps(f.default)]
-                 for f in st.report.flags]
+    if report is not None:
+        frows = [[f.get("name"), json.dumps(f.get("stored_value")) if f.get("stored") else "-",
+                  json.dumps(f.get("effective")), _status_word("ON" if f.get("enabled") else "off"), f.get("source"),
+                  json.dumps(f.get("default"))]
+                 for f in report.get("flags") or [] if isinstance(f, dict)]
         out.append("<h3>Flags (stored → effective)</h3>"
                    + _table(["flag", "stored", "effective", "acts", "source", "default"], frows))
-        out += [f"<p class=warn>{_e(w.message)}</p>" for w in st.report.warnings]
-    if coll.notes:
-        out.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in coll.notes) + "</ul>")
+        out += [f"<p class=warn>{_e(w.get('message'))}</p>" for w in report.get("warnings") or []
+                if isinstance(w, dict)]
+    notes = [n for n in payload.get("notes.txt", b"").decode("utf-8", "replace").splitlines() if n.strip()]
+    if notes:
+        out.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
 
     # --- results of other parts
     for section, label in (("verify", "Verification and trigger board"), ("checklists", "Checklists"),
@@ -164,17 +171,20 @@ def render(
 
     # --- screenshots and pages
     out.append("<h2>Pages</h2>")
-    if not coll.pages:
+    pages = [p for p in _json_of(payload, "pages.json") or [] if isinstance(p, dict)]
+    if not pages:
         out.append("<p class=muted>no live pages captured (offline bundle)</p>")
-    for cap in coll.pages:
-        shot = next((p for p in payload if p.startswith(f"screenshots/{cap.index:02d}-")), None)
-        caption = f"page {cap.index}: {cap.title or cap.url} ({cap.origin})"
+    console = [c for c in _json_of(payload, "console/console.json") or [] if isinstance(c, dict)]
+    for page in pages:
+        shot = next((p for p in payload if p.startswith(f"screenshots/{int(page.get('index', 0)):02d}-")), None)
+        caption = f"page {page.get('index')}: {page.get('title') or page.get('url')} ({page.get('origin')})"
         out.append(img(shot, caption) if shot else f"<p class=warn>{_e(caption)}: no screenshot: "
-                                                   f"{_e(cap.screenshot_note)}</p>")
-    if coll.pages:
-        levels: Counter[str] = Counter(e.level for c in coll.pages for e in c.console)
-        prow = [[c.index, c.origin, c.title or c.url, len(c.console), sum(1 for e in c.console if e.level == "error"),
-                 len(c.network), c.logger_note or "captured"] for c in coll.pages]
+                                                   f"{_e(page.get('screenshot_note'))}</p>")
+    if pages:
+        levels: Counter[str] = Counter(str(c.get("level")) for c in console)
+        errors: Counter[Any] = Counter(c.get("page") for c in console if c.get("level") == "error")
+        prow = [[p.get("index"), p.get("origin"), p.get("title") or p.get("url"), p.get("console_entries"),
+                 errors[p.get("index")], p.get("network_events"), p.get("logger")] for p in pages]
         out.append(_table(["#", "origin", "page", "console", "errors", "network events", "loggerService"], prow,
                           {0, 3, 4, 5}))
         out.append("<h3>Console errors (last 50)</h3>")
@@ -187,12 +197,12 @@ def render(
         for p in sorted(x for x in payload if x.startswith("logger/")):
             logs = _json_of(payload, p)
             if isinstance(logs, list):
-                errors = [x for x in logs if isinstance(x, dict) and x.get("level") == "error"]
-                out.append(f"<h3>loggerService.getLogs() ({_e(p)}): {len(logs)} entries, {len(errors)} errors</h3>")
-                if errors:
+                errs = [x for x in logs if isinstance(x, dict) and x.get("level") == "error"]
+                out.append(f"<h3>loggerService.getLogs() ({_e(p)}): {len(logs)} entries, {len(errs)} errors</h3>")
+                if errs:
                     out.append(_table(["time", "context", "message"],
                                       [[x.get("time", ""), x.get("context", ""), x.get("message", "")]
-                                       for x in errors[-20:]]))
+                                       for x in errs[-20:]]))
         har = _json_of(payload, "network/trace.har")
         if isinstance(har, dict):
             entries = har.get("log", {}).get("entries", [])
@@ -202,10 +212,11 @@ def render(
 
     # --- logs
     out.append("<h2>App logs</h2>")
-    if coll.logs:
+    logs_info = [lg for lg in collected.get("logs") or [] if isinstance(lg, dict)]
+    if logs_info:
         out.append(_table(["file", "lines", "tail-limited", "lines before --since"],
-                          [[lg.name, lg.lines, "yes" if lg.truncated else "no", lg.dropped_old] for lg in coll.logs],
-                          {1, 3}))
+                          [[lg.get("file"), lg.get("lines"), "yes" if lg.get("tail_limited") else "no",
+                            lg.get("lines_before_since")] for lg in logs_info], {1, 3}))
     else:
         out.append("<p class=muted>none</p>")
 
@@ -220,17 +231,16 @@ def render(
                             r.get("message") or ""] for r in audit[:50]], {0}))
 
     # --- system
-    sysj = _json_of(payload, "system.json") or {}
-    if sysj:
+    if system:
         out.append("<h2>System</h2>")
-        out.append(_kv([["OS", sysj.get("os", {}).get("platform")],
-                                     ["Python", sysj.get("python", {}).get("version")],
-                                     ["flagdeck", sysj.get("flagdeck_version")],
-                                     ["app version", sysj.get("app_version") or "-"],
-                                     ["command line", " ".join(sysj.get("command_line") or [])],
-                                     ["memory", json.dumps(sysj.get("memory"))],
-                                     ["app RSS (MB)", sysj.get("app_rss_mb")]]))
-        procs = sysj.get("app_processes") or []
+        out.append(_kv([["OS", system.get("os", {}).get("platform")],
+                        ["Python", system.get("python", {}).get("version")],
+                        ["flagdeck", system.get("flagdeck_version")],
+                        ["app version", system.get("app_version") or "-"],
+                        ["command line", " ".join(system.get("command_line") or [])],
+                        ["memory", json.dumps(system.get("memory"))],
+                        ["app RSS (MB)", system.get("app_rss_mb")]]))
+        procs = system.get("app_processes") or []
         if procs:
             out.append(_table(["pid", "parent", "name", "type", "RSS MB"],
                               [[p["pid"], p["ppid"], p["name"], p["type"], p["rss_mb"]] for p in procs], {0, 1, 4}))
@@ -246,13 +256,11 @@ def render(
                                                         for r, n in sorted(c.items())], {2}))
     out.append("<h2>Files</h2>")
     out.append(_table(["file", "bytes"], [[p, len(b)] for p, b in sorted(payload.items())], {1}))
+    out.append("<p class=muted>and this report, redaction-report.txt and redaction-report.json (what was masked "
+               "where, as in the table above)</p>")
 
-    title = ("REDACTION OFF - " if not redaction.enabled else "") + f"flagdeck evidence: {t.name}"
+    title = ("REDACTION OFF - " if not redaction.enabled else "") + f"flagdeck evidence: {name}"
     body = "\n".join(out)
-    page = (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>"
+    return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>"
             f"<meta name=viewport content='width=device-width'><style>{_CSS}</style></head>\n"
             f"<body><main>\n{body}\n</main></body></html>\n")
-    page = scrub(page)
-    for key, uri in images.items():
-        page = page.replace(key, uri)
-    return page

@@ -8,7 +8,9 @@ losing a message:
 3. At interpreter exit, flagdeck waits for that thread at most ``FLAGDECK_NOTIFY_EXIT_WAIT``
    seconds (default 5), then leaves. A message not delivered by then stays in the outbox and is
    reported on stderr (and by ``notify status``); the next run retries it
-   (:func:`resume_pending`, one attempt each, in a thread nobody waits for).
+   (:func:`resume_pending`, one attempt each, in a thread nobody waits for). A message whose
+   failure no retry can fix (a revoked webhook answering 404/410, a webhook removed or missing from
+   the keyring) is kept but left to ``notify retry``: every run re-posting it would be noise.
 
 Why not a detached helper process: it would outlive flagdeck unseen, needs a Python to launch
 (not a given in a frozen app) and is hard to test; the outbox gives the same "never lost"
@@ -75,12 +77,22 @@ _atexit_on = False
 
 
 def _track(delivery: Delivery) -> None:
+    """Keep ``delivery`` for the exit wait; finished ones are dropped (the tray lives for days),
+    except failed ones the exit message still has to name."""
     global _atexit_on
     with _lock:
+        _running[:] = [d for d in _running if not d.done or _failed(d)]
         _running.append(delivery)
         if not _atexit_on:
             atexit.register(_at_exit)
             _atexit_on = True
+
+
+def _failed(delivery: Delivery) -> list[DeliveryResult]:
+    """What :func:`_at_exit` reports of a finished delivery: alerts it could not deliver."""
+    if not delivery.wait_at_exit:
+        return []
+    return [r for r in delivery.results if not r.delivered and not r.skipped]
 
 
 def exit_wait() -> float:
@@ -98,7 +110,7 @@ def _at_exit() -> None:
     for d in mine:
         d.wait(max(0.0, deadline - time.monotonic()))
     left = [d for d in mine if not d.done]
-    failed = [r for d in mine if d.done for r in d.results if not r.delivered and not r.skipped]
+    failed = [r for d in mine if d.done for r in _failed(d)]
     try:
         if left:
             print("flagdeck: a team alert is still being sent; it stays in the outbox and is retried on the "
@@ -133,14 +145,15 @@ def rollback_done(summary: RollbackSummary | dict[str, Any]) -> Delivery | None:
 
 
 def resume_pending() -> Delivery | None:
-    """What each flagdeck run calls at start: one more attempt for every waiting alert, in a
-    thread nobody waits for at exit (a down network must not slow every command)."""
-    from flagdeck import paths
+    """What each flagdeck run calls at start: one more attempt for every waiting alert a retry can
+    deliver, in a thread nobody waits for at exit (a down network must not slow every command).
 
+    Cheap when nothing waits (the usual case): one ``stat`` of the outbox folder, nothing created
+    on disk, no keyring or network touched."""
     try:
-        if not (paths.data_dir() / "notify" / "outbox").is_dir():
-            return None  # the usual case: nothing ever queued, and nothing created on disk for it
-        waiting = outbox.pending()
+        if not outbox.exists():
+            return None
+        waiting = [m for m in outbox.pending() if m.retryable]
     except OSError:
         return None
     if not waiting:

@@ -12,10 +12,11 @@ chose it (``PYTHON_KEYRING_BACKEND`` or keyring's own config file).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -70,14 +71,21 @@ def check_url(url: str) -> str:
 
 
 def display_url(url: str) -> str:
-    """``https://hooks.slack.com/services/T0/B0/xyz`` → ``https://hooks.slack.com/services/…``."""
+    """The URL without its secret part: ``https://hooks.slack.com/services/T0/B0/xyz`` →
+    ``https://hooks.slack.com/services/…``. The first path segment is shown only when more follow
+    it: alone, it is often the credential itself (``https://ntfy.sh/<topic>``,
+    ``https://webhook.site/<uuid>``), so ``https://ntfy.sh/…``."""
     parts = urlsplit(url)
-    first = next((seg for seg in parts.path.split("/") if seg), "")
+    segments = [seg for seg in parts.path.split("/") if seg]
     netloc = parts.hostname or ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"  # an IPv6 literal
     if parts.port:
         netloc += f":{parts.port}"
-    rest = parts.path.strip("/") != first or parts.query
-    return f"{parts.scheme}://{netloc}/" + (first + "/" if first else "") + ("…" if rest or first else "")
+    shown = f"{parts.scheme}://{netloc}/"
+    if len(segments) > 1:
+        return shown + segments[0] + "/…"
+    return shown + "…" if segments or parts.query or parts.fragment else shown
 
 
 # --- keyring ---------------------------------------------------------------------------------------
@@ -156,20 +164,38 @@ def config_path() -> Path:
     return paths.config_dir() / CONFIG_NAME
 
 
+CONFIG_VERSION = 2  # 1 showed a lone first path segment (a credential for ntfy.sh, webhook.site)
+
+
+def _legacy_display(shown: str) -> str:
+    """A display URL written by config version 1, which showed the first path segment even when it
+    was the only one: from ``https://host/seg/…`` alone there is no telling, so ``https://host/…``."""
+    parts = urlsplit(shown)
+    if parts.path.strip("/") in ("", "…"):
+        return shown
+    return f"{parts.scheme}://{parts.netloc}/…"
+
+
 def load() -> list[Webhook]:
     path = config_path()
     if not path.exists():
         return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [Webhook(w["name"], w["kind"], w["url"], w["keyring"]["user"], w.get("created", ""))
-                for w in data.get("webhooks", [])]
+        hooks = [Webhook(w["name"], w["kind"], w["url"], w["keyring"]["user"], w.get("created", ""))
+                 for w in data.get("webhooks", [])]
+        legacy = int(data.get("version", 1)) < CONFIG_VERSION
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise StorageUnreadable(f"{path} is unreadable: {exc}") from None
+    if legacy:
+        hooks = [replace(h, display_url=_legacy_display(h.display_url)) for h in hooks]
+        with contextlib.suppress(OSError):
+            save(hooks)  # the segment it may have shown goes from the file too
+    return hooks
 
 
 def save(hooks: list[Webhook]) -> None:
-    write_json(config_path(), {"version": 1, "webhooks": [h.to_json() for h in hooks]})
+    write_json(config_path(), {"version": CONFIG_VERSION, "webhooks": [h.to_json() for h in hooks]})
 
 
 def add(name: str, kind: Kind, url: str) -> Webhook:

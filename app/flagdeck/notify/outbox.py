@@ -5,7 +5,9 @@ down loses nothing: the next flagdeck run tries again, and ``notify status`` lis
 Delivery of one message holds its lock file (``flock``/``msvcrt``, released by the OS if the
 process dies), so two flagdeck processes never post the same message at once; a message is
 removed only after the server said 2xx (at-least-once: a process killed between the 2xx and the
-removal posts it again next time).
+removal posts it again next time). A failed message records whether a later attempt can help
+(``retryable``): not after a 4xx such as 404/410 (a revoked webhook), nor when its webhook is gone
+from the config or the keyring; such a message waits for ``notify retry`` or ``notify remove``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Message:
     last_error: str | None
     last_attempt: str | None
     path: Path
+    retryable: bool = True  # False: only ``notify retry`` sends it again (see the module doc)
 
     def to_json(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
@@ -60,6 +63,11 @@ class DeliveryResult:
 
 def outbox_dir() -> Path:
     return paths.sub_dir("notify", "outbox")
+
+
+def exists() -> bool:
+    """Whether an outbox was ever created (without creating it)."""
+    return (paths.data_dir() / "notify" / "outbox").is_dir()
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
@@ -80,9 +88,9 @@ def _message(path: Path) -> Message:
         d = json.loads(path.read_text(encoding="utf-8"))
         return Message(d["id"], d["created"], d["webhook"], d["event"], d.get("headline", ""),
                        int(d.get("attempts", 0)), d.get("state", "pending"), d.get("last_error"),
-                       d.get("last_attempt"), path)
+                       d.get("last_attempt"), path, bool(d.get("retryable", True)))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return Message(path.stem, "", "?", "?", "", 0, "unreadable", str(exc), None, path)
+        return Message(path.stem, "", "?", "?", "", 0, "unreadable", str(exc), None, path, False)
 
 
 def pending() -> list[Message]:
@@ -118,27 +126,39 @@ def deliver(path: Path, *, attempts: int = 1 + len(BACKOFF), backoff: Sequence[f
         name = str(data.get("webhook"))
         error: str | None = None
         tried = 0
+        later = True  # whether a later run's attempt can help
         for n in range(max(1, attempts)):
             if n:
                 time.sleep(backoff[min(n - 1, len(backoff) - 1)] if backoff else 0)
             tried += 1
-            retry = True
             try:
                 hook = config.find(name)
-                url = config.load_secret(hook.keyring_user)
-                if not url:
-                    raise DeliveryError(f"the keyring has no URL for webhook {name!r}", retryable=False)
-                post(url, data["payload"], timeout=timeout)
-                path.unlink(missing_ok=True)
-                return DeliveryResult(data["id"], name, True, int(data.get("attempts", 0)) + tried)
-            except DeliveryError as exc:
-                error, retry = exc.message, exc.retryable
-            except FlagdeckError as exc:  # webhook removed, keyring gone: keep it, say why
-                error, retry = str(exc), False
-            if not retry:
+            except FlagdeckError as exc:  # the webhook was removed: keep the message, say why
+                error, later = str(exc), False
                 break
+            try:
+                url = config.load_secret(hook.keyring_user)
+            except FlagdeckError as exc:  # no usable keyring now (locked, no session bus): later maybe
+                error = str(exc)
+                break
+            if not url:
+                error, later = f"the keyring has no URL for webhook {name!r}", False
+                break
+            try:
+                post(url, data["payload"], timeout=timeout)
+            except DeliveryError as exc:
+                error, later = exc.message, exc.retryable
+                if not exc.retryable:
+                    break
+                continue
+            except FlagdeckError as exc:  # a stored URL flagdeck may not post to
+                error, later = str(exc), False
+                break
+            path.unlink(missing_ok=True)
+            return DeliveryResult(data["id"], name, True, int(data.get("attempts", 0)) + tried)
         data["attempts"] = int(data.get("attempts", 0)) + tried
         data["state"] = "failed"
+        data["retryable"] = later
         data["last_error"] = error
         data["last_attempt"] = datetime.now(UTC).isoformat(timespec="seconds")
         _write(path, data)

@@ -91,7 +91,7 @@ def _scrub(text: str | None) -> str | None:
         return text
     from flagdeck.evidence.redact import Redactor
 
-    return Redactor().text(text, "alert")
+    return Redactor().scrub_text(text, "alert")
 
 
 def _slack_escape(text: str) -> str:

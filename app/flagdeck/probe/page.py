@@ -115,7 +115,7 @@ class PageProbe:
 
     # --- page state ---------------------------------------------------------------------------
 
-    def screenshot(self, path: Path, *, timeout: float = 5.0) -> Path:
+    def screenshot_png(self, *, timeout: float = 5.0) -> bytes:
         """A PNG of the page. A page with no view (nothing renders it) never answers: LiveError.
 
         ``optimizeForSpeed`` (Chromium 113+) halves the encoding time; older engines refuse the
@@ -127,7 +127,11 @@ class PageProbe:
             if "nvalid" not in exc.message:
                 raise
             data = self.session.call("Page.captureScreenshot", format="png", timeout=timeout)["data"]
-        path.write_bytes(base64.b64decode(data))
+        return base64.b64decode(data)
+
+    def screenshot(self, path: Path, *, timeout: float = 5.0) -> Path:
+        """:meth:`screenshot_png` written to ``path``."""
+        path.write_bytes(self.screenshot_png(timeout=timeout))
         return path
 
     def evaluate(self, expression: str, *, await_promise: bool = False, timeout: float | None = None) -> Any:

@@ -9,21 +9,18 @@ What cannot be captured becomes a manual item with an instruction, not a silent 
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flagdeck.errors import FlagdeckError
-from flagdeck.private_files import write_json
+from flagdeck.evidence import files as evidence_files
+from flagdeck.private_files import write_bytes, write_json
 from flagdeck.probe.page import PageProbe
 from flagdeck.targets.resolve import Target
 from flagdeck.verify.context import PROBES, Baseline
-
-LOG_TAIL_BYTES = 2_000_000
 
 
 @dataclass
@@ -94,28 +91,22 @@ def capture_live(page: PageProbe, cap: Capture, *, thorough: bool = False) -> No
 
 
 def capture_logs(target: Target, cap: Capture, *, since_s: float = 86400.0) -> None:
-    """Copy the tails of the app's error logs (preset ``[logs]``) written in the last day."""
-    preset = target.preset
-    if preset is None or not preset.log_dir or target.user_data_dir is None:
-        cap.manual.append("error logs: no log folder is known for this app; save them by hand")
+    """Copy the tails of the app's error logs written in the last day (the rules of the evidence
+    bundle: the preset's ``[logs]`` folder, else ``logs``; the last lines, within ``since``)."""
+    if evidence_files.log_dir(target) is None:
+        cap.manual.append("error logs: no log folder is known for this app (the preset names none, or it does "
+                          "not exist); save them by hand")
         return
-    folder = target.user_data_dir / preset.log_dir
-    found = [p for pattern in preset.error_logs for p in sorted(folder.glob(pattern))] if folder.is_dir() else []
-    recent = [p for p in found if time.time() - p.stat().st_mtime < since_s]
-    if not recent:
-        cap.counts["error_log_files"] = 0
+    logs, notes = evidence_files.app_logs(target, datetime.now(UTC) - timedelta(seconds=since_s))
+    cap.manual += [f"error logs: {n}; save it by hand" for n in notes if "unreadable" in n]
+    cap.counts["error_log_files"] = len(logs)
+    if not logs:
         return
     dest = cap.folder / "logs"
     dest.mkdir(mode=0o700, exist_ok=True)
-    for path in recent:
-        with open(path, "rb") as src:
-            size = src.seek(0, os.SEEK_END)
-            src.seek(max(0, size - LOG_TAIL_BYTES))
-            fd = os.open(dest / path.name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(src, out)
+    for log in logs:
+        write_bytes(dest / log.name, log.text.encode("utf-8"))
     cap.files["error_logs"] = "logs/"
-    cap.counts["error_log_files"] = len(recent)
 
 
 def capture(target: Target, folder: Path, page: PageProbe | None, *, thorough: bool = False) -> Capture:

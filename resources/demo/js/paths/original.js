@@ -3,12 +3,12 @@
  * the transaction it needs and reads or writes the stores it touches directly. No layer, no cache.
  * This path is always healthy: faults exist only in the unified path.
  *
- * Operations (shared by both paths; see ./operations.js): listTopics, loadTopicMessages,
+ * Operations (shared by both paths; see OPERATIONS in ./dataPath.js): listTopics, loadTopicMessages,
  * sendMessage, editMessage, deleteMessage, startAgentSession, endAgentSession, listAgentSessions,
  * countEntries.
  */
 
-import { getAllByIndex, request, withTransaction } from '../storage/idb.js';
+import { DATA_STORES, getAllByIndex, request, withTransaction } from '../storage/idb.js';
 import { byCreatedAt, composeMessage, fileMeta, isoTime, mainTextBlock, sessionRecord } from '../storage/model.js';
 
 export class OriginalPath {
@@ -105,10 +105,9 @@ export class OriginalPath {
   }
 
   countEntries() {
-    const stores = ['topics', 'messages', 'message_blocks', 'files', 'agent_sessions'];
-    return withTransaction(this.db, stores, 'readonly', async (tx) => {
-      const counts = await Promise.all(stores.map((name) => request(tx.objectStore(name).count())));
-      return Object.fromEntries(stores.map((name, i) => [name, counts[i]]));
+    return withTransaction(this.db, DATA_STORES, 'readonly', async (tx) => {
+      const counts = await Promise.all(DATA_STORES.map((name) => request(tx.objectStore(name).count())));
+      return Object.fromEntries(DATA_STORES.map((name, i) => [name, counts[i]]));
     });
   }
 

@@ -21,6 +21,10 @@ export const SCHEMA = Object.freeze({
 
 export const STORE_NAMES = Object.freeze(Object.keys(SCHEMA));
 
+/** The stores that hold the user's data (what both data paths count, the no-data-loss baseline):
+ * every store but `settings`. */
+export const DATA_STORES = Object.freeze(STORE_NAMES.filter((name) => name !== 'settings'));
+
 function upgrade(db) {
   for (const [name, { keyPath, indexes }] of Object.entries(SCHEMA)) {
     if (db.objectStoreNames.contains(name)) continue;

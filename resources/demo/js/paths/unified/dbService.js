@@ -2,14 +2,13 @@
  * The unified data path ("messageThunk.v2" over a DbService facade): one service object routes
  * topics, messages, blocks, files and agent sessions through the common Repository, and every
  * operation passes one wrapper (`#run`) that logs failures with context 'DbService' and is where
- * the injected faults act. Same operations and results as ./../original.js.
+ * the injected faults act. Same operations and results as ../original.js.
  */
 
 import { loggerService } from '../../logger.js';
+import { DATA_STORES } from '../../storage/idb.js';
 import { byCreatedAt, composeMessage, fileMeta, isoTime, mainTextBlock, sessionRecord } from '../../storage/model.js';
 import { Repository } from './repository.js';
-
-const COUNTED_STORES = ['topics', 'messages', 'message_blocks', 'files', 'agent_sessions'];
 
 export class DbService {
   name = 'unified';
@@ -134,9 +133,9 @@ export class DbService {
 
   countEntries() {
     return this.#run('countEntries', (repo) =>
-      repo.read(COUNTED_STORES, async (uow) => {
-        const counts = await Promise.all(COUNTED_STORES.map((store) => uow.count(store)));
-        return Object.fromEntries(COUNTED_STORES.map((store, i) => [store, counts[i]]));
+      repo.read(DATA_STORES, async (uow) => {
+        const counts = await Promise.all(DATA_STORES.map((store) => uow.count(store)));
+        return Object.fromEntries(DATA_STORES.map((store, i) => [store, counts[i]]));
       }),
     );
   }
