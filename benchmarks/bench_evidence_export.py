@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
                                            debug_port=app.port))
             export(target, out=tmp / "warmup.zip", window=0)  # imports, first DevTools sessions
             default = export(target, out=tmp / "default.zip", window=0)
-            files.MAX_LINES = LINES
+            files.MAX_LINES, files.MAX_BYTES = LINES, 64_000_000
             full = export(target, out=tmp / "full.zip", window=0)
         finally:
             app.kill()
@@ -85,6 +85,8 @@ def main(argv: list[str]) -> int:
         shots = tmp / "shots"
         with zipfile.ZipFile(full.path) as zf:
             zf.extractall(shots)
+        kept = max(len(p.read_text(errors="replace").splitlines()) for p in shots.rglob("logs/*.log"))
+        assert kept >= LINES, f"the 'all lines' export kept only {kept} log lines"
         raw = [log, *sorted(shots.rglob("screenshots/*.png"))]
         floor = baseline_zip(raw, tmp / "baseline.zip")
         shot_bytes = sum(p.stat().st_size for p in raw[1:])

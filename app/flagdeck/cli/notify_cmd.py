@@ -63,9 +63,12 @@ def render_status(s: Any) -> str:
         lines.append("no webhook set up (flagdeck notify setup --url URL)")
     waiting = [m for m in s.pending if m.state == "pending"]
     failed = [m for m in s.pending if m.state != "pending"]
-    lines.append(f"outbox: {len(waiting)} pending, {len(failed)} failed (retried on the next flagdeck run)")
+    stuck = [m for m in failed if not m.retryable]
+    lines.append(f"outbox: {len(waiting)} pending, {len(failed)} failed (retried on the next flagdeck run"
+                 + (f"; {len(stuck)} only by flagdeck notify retry: the webhook refused them" if stuck else "") + ")")
     if s.pending:
-        lines.append(table([[m.id, m.state, m.webhook, m.attempts, m.last_error or "", m.headline]
+        lines.append(table([[m.id, m.state if m.retryable else f"{m.state} (notify retry)", m.webhook, m.attempts,
+                             m.last_error or "", m.headline]
                             for m in s.pending], ["ID", "STATE", "WEBHOOK", "TRIES", "LAST ERROR", "ALERT"]))
     return "\n".join(lines)
 

@@ -72,9 +72,12 @@ def _line_time(line: str) -> datetime | None:
     return when if when.tzinfo else when.astimezone()  # naive stamps are the app's local time
 
 
-def tail(path: Path, *, since: datetime | None, max_lines: int = MAX_LINES, max_bytes: int = MAX_BYTES
+def tail(path: Path, *, since: datetime | None, max_lines: int | None = None, max_bytes: int | None = None
          ) -> LogFile:
-    """The last lines of a log, within ``since``; reads at most ``max_bytes`` from the end."""
+    """The last lines of a log, within ``since``; reads at most ``max_bytes`` from the end
+    (defaults: the module's ``MAX_LINES`` / ``MAX_BYTES`` at call time)."""
+    max_lines = MAX_LINES if max_lines is None else max_lines
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     size = path.stat().st_size
     with open(path, "rb") as fh:
         if size > max_bytes:

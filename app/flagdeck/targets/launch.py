@@ -22,18 +22,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import psutil
 
 from flagdeck import paths
+from flagdeck.demo_target import state_file
 from flagdeck.errors import LiveError, TargetBusy, UsageError
 from flagdeck.targets import process
 from flagdeck.targets.presets import expand
 from flagdeck.targets.resolve import Target
 
 Style = Literal["chromium", "demo", "qtwebengine-env"]
-DEMO_STATE = "demo-target.json"
+
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,9 @@ def _style_of(argv: list[str], target: Target) -> Style:
     return "chromium"
 
 
-def demo_state(target: Target) -> dict[str, object] | None:
-    if target.user_data_dir is None:
-        return None
-    try:
-        data = json.loads((target.user_data_dir / DEMO_STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+def demo_state(target: Target) -> dict[str, Any] | None:
+    """What a demo target last wrote in its profile (``demo-target.json``), if this is one."""
+    return state_file.read_state(target.user_data_dir) if target.user_data_dir else None
 
 
 def spec_for(target: Target, port: int | None = None, *, running: process.ProcInfo | None = None) -> LaunchSpec:
@@ -98,7 +94,7 @@ def spec_for(target: Target, port: int | None = None, *, running: process.ProcIn
     if state and isinstance(command, list):
         argv = [str(a) for a in command]
         new, env = with_debug_port(argv, port, "demo")
-        return LaunchSpec(tuple(new), port, "demo", str(state.get("cwd") or "") or None, env, DEMO_STATE)
+        return LaunchSpec(tuple(new), port, "demo", str(state.get("cwd") or "") or None, env, state_file.STATE_NAME)
     if running is not None and running.cmdline:
         style = _style_of(running.cmdline, target)
         new, env = with_debug_port(list(running.cmdline), port, style)
@@ -139,13 +135,8 @@ def start(spec: LaunchSpec) -> subprocess.Popen[bytes]:
 
 def demo_problem(user_data_dir: Path | None) -> str | None:
     """What the demo target's state file says went wrong at start-up (a renderer crash...), if anything."""
-    if user_data_dir is None:
-        return None
-    try:
-        state = json.loads((user_data_dir / DEMO_STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    status = state.get("status") if isinstance(state, dict) else None
+    state = state_file.read_state(user_data_dir) if user_data_dir else None
+    status = state.get("status") if state else None
     return f"the demo target reports {status}" if status in ("renderer-crashed", "boot-failed") else None
 
 
