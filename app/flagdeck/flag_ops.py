@@ -30,6 +30,9 @@ class StatusResult:
     # Live: the flags the running page uses (its build env included) and how flagdeck knows.
     page_flags: dict[str, Any] | None = None
     page_flags_source: str | None = None
+    # Live: the origin of the page that was (or would be) asked: ``origin``, else the app's only
+    # page origin (no override stored yet: the app runs on its defaults there). Watches follow it.
+    page_origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,11 @@ def status_from(target: Target, store: LocalStorageStore, notes: Sequence[str] =
         notes.append(f"no origin holds {target.storage_key}: the app runs on its defaults"
                      + (f"; origins present: {', '.join(origins)}" if origins else ""))
     report = evaluate(FlagDocument.parse(raw), target.catalogue)
-    page_flags, source = _page_flags(store, origin, target.storage_key)
-    return StatusResult(target, store.mode, origin, origins, report, notes, page_flags, source)
+    page_origin = origin
+    if store.mode == "live" and page_origin is None:
+        page_origin = access.sole_origin(store, target)
+    page_flags, source = _page_flags(store, page_origin, target.storage_key)
+    return StatusResult(target, store.mode, origin, origins, report, notes, page_flags, source, page_origin)
 
 
 def _page_flags(store: LocalStorageStore, origin: str | None, key: str) -> tuple[dict[str, Any] | None, str | None]:

@@ -152,7 +152,7 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
     settle(app, 1.0)
     verify_page = console.show_page("verify")
     verify_page.run()
-    wait_until(app, lambda: not any(t.name == "Verify" for t in session.runner.running), what="verify")
+    wait_until(app, lambda: not session.verifying, what="verify")
     settle(app, 1.0)
     rollback_page = console.show_page("rollback")
     rollback_page.check_triggers()

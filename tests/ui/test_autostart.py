@@ -34,6 +34,16 @@ def test_xdg_entry_honours_xdg_config_home(tmp_path: Path) -> None:
     backend.disable()  # twice is fine
 
 
+def test_a_failed_write_says_so_and_leaves_nothing(tmp_path: Path) -> None:
+    from flagdeck.errors import StorageUnreadable
+
+    backend = XdgAutostart(env={"XDG_CONFIG_HOME": str(tmp_path)})
+    backend.path.mkdir(parents=True)  # a folder where the entry goes: the rename fails
+    with pytest.raises(StorageUnreadable, match="cannot write"):
+        backend.enable(["flagdeck", "tray", "--hidden"])
+    assert [p.name for p in backend.path.parent.iterdir()] == ["flagdeck.desktop"]  # no temp file left
+
+
 def test_xdg_entry_defaults_to_home_config(tmp_path: Path) -> None:
     backend = XdgAutostart(env={"HOME": str(tmp_path)})
     assert backend.path == tmp_path / ".config" / "autostart" / "flagdeck.desktop"

@@ -64,9 +64,9 @@ def test_every_icon_file_is_a_valid_svg(qapp: Any) -> None:
 
 
 def test_page_and_status_icons_exist_for_every_use(qapp: Any) -> None:
-    from flagdeck.ui.console.window import page_classes
+    from flagdeck.ui.console.window import PAGES
 
-    for cls in page_classes():
+    for cls in PAGES:
         assert not icons.page_icon(cls.icon).isNull()
     for status in ("pass", "fail", "manual", "running", "pending", "skipped", "n/a", "open", "done", "failed",
                    "warning", "info", "verified", "unverified", "written", "ok"):

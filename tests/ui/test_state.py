@@ -76,7 +76,8 @@ def test_what_the_page_runs_wins_over_the_default() -> None:
     """A flag turned on by the app's build env is not stored: only the running page tells."""
     from dataclasses import replace
 
-    snap = replace(snapshot(None), page_flags={FLAG: True}, page_source="window.featureFlags")
+    base = snapshot(None)
+    snap = replace(base, status=replace(base.status, page_flags={FLAG: True}, page_flags_source="window.featureFlags"))
     assert flag_shape(snap, NOW, watch_alive=True) is FlagShape.ON
     assert f"{FLAG}: ON (the page runs it, not stored: default or build env)" in tooltip(snap, FlagShape.ON,
                                                                                           Badge.NONE)
@@ -94,3 +95,25 @@ def test_live_without_any_page_is_unknown_not_default() -> None:
     empty = replace(snap, status=replace(snap.status, origin=None, origins=[]))
     assert flag_shape(empty, NOW, watch_alive=True) is FlagShape.UNKNOWN
     assert "no page of it shows its storage" in tooltip(empty, FlagShape.UNKNOWN, Badge.NONE)
+
+
+def test_several_boolean_flags_show_none_without_failing() -> None:
+    """Which flag a rollback turns off is ``resolve.default_flag``'s rule: with several booleans the
+    user picks one, so the icon shows none (unknown) while the flags themselves stay listed."""
+    from dataclasses import replace
+
+    from flagdeck.storage.flags import FlagSpec
+
+    other = FlagSpec("NEW_EDITOR", "boolean", False, "The rewritten editor.")
+    base = snapshot('{"USE_UNIFIED_DB_SERVICE":true}')
+    catalogue = (*SEED_CATALOGUE, other)
+    target = replace(base.status.target, catalogue=catalogue)
+    report = evaluate(FlagDocument.parse('{"USE_UNIFIED_DB_SERVICE":true}'), catalogue)
+    snap = replace(base, status=replace(base.status, target=target, report=report))
+    assert state.rollback_flag(snap) is None
+    assert flag_shape(snap, NOW, watch_alive=True) is FlagShape.UNKNOWN
+    assert state.flags_known(snap, NOW, watch_alive=True)
+    assert state.state_line(snap, FlagShape.UNKNOWN).startswith("unknown · live")
+    text = tooltip(snap, FlagShape.UNKNOWN, Badge.NONE, known=True)
+    assert f"{FLAG}: ON (stored)" in text and "NEW_EDITOR: off" in text
+    assert state.rollback_flag(base).name == FLAG

@@ -99,3 +99,50 @@ def test_old_read_is_unknown_until_read_again(make_shell: Any, live_demo: Any, q
     monkeypatch.setattr(state, "STALE_AFTER_S", 600.0)
     shell.session._tick()  # the coarse timer: re-read what is old
     qtbot.waitUntil(lambda: shell.session.shape() is FlagShape.ON, timeout=10_000)
+
+
+class _Params(dict[str, Any]):
+    """Event params that remember which of their fields were looked at."""
+
+    def __init__(self, read: list[str], **fields: Any) -> None:
+        super().__init__(fields)
+        self.read = read
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.append(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.append(key)
+        return super().__getitem__(key)
+
+
+def test_devtools_watch_reads_only_the_flag_key(qtbot: Any, tmp_path: Any) -> None:
+    """Every storage change of the page arrives (DOMStorage.enable); another key's event is dropped
+    with only its key read: its values (secrets) are never looked at."""
+    from flagdeck.targets.resolve import Target
+    from flagdeck.ui.workers import TaskRunner
+
+    class Unopened(TaskRunner):
+        def _start(self, task: Any, func: Any) -> None:
+            """The watch's session is never opened: the events below are fed to its listener."""
+
+    target = Target("Demo", tmp_path / "leveldb", tmp_path, "featureFlags", "file://", False, 9222, False)
+    watch = DevToolsWatch(target, "file://", Unopened())
+    heard: list[str] = []
+    watch.changed.connect(heard.append)
+    watch.reloaded.connect(lambda: heard.append("reload"))
+    origin = {"securityOrigin": "file://", "isLocalStorage": True}
+    read: list[str] = []
+    secret = _Params(read, storageId=origin, key="persist:app", oldValue="{}", newValue='{"apiKey":"sk-1"}')
+    watch._listen({"method": "DOMStorage.domStorageItemUpdated", "params": secret})
+    assert heard == [] and read == ["key"]
+    read.clear()
+    flag = _Params(read, storageId=origin, key="featureFlags", oldValue="{}", newValue="{}")
+    watch._listen({"method": "DOMStorage.domStorageItemUpdated", "params": flag})
+    assert heard == ["storage changed"] and sorted(read) == ["key", "storageId"]
+    elsewhere = _Params([], storageId={"securityOrigin": "https://other.example"}, key="featureFlags")
+    watch._listen({"method": "DOMStorage.domStorageItemAdded", "params": elsewhere})
+    watch._listen({"method": "Page.loadEventFired", "params": {}})
+    assert heard == ["storage changed", "reload"]
+    watch.close()

@@ -1,8 +1,8 @@
 """What this flagdeck process did and when (the console's Log page), kept in memory.
 
 Every action started from the tray or the console adds a record when it starts and updates it when
-it ends (outcome, seconds, one-line result). The history database (``flagdeck.history``), where it
-exists, holds what every flagdeck process did; this log is the process's own, including reads.
+it ends (outcome, seconds, one-line result). The history database (``flagdeck.history``) holds what
+every flagdeck process did; this log is the process's own.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from flagdeck import flag_ops
-from flagdeck.errors import NeedsConfirmation, TargetBusy
+from flagdeck.errors import NeedsConfirmation, NeedsRestart
 from flagdeck.targets.resolve import Target
 from flagdeck.ui.dialogs import ReloadOfferDialog, RestoreConfirmDialog, RollbackConfirmDialog
 from flagdeck.ui.session import TargetSession
@@ -112,7 +112,7 @@ class Flows(QObject):
 
         def failed(exc: BaseException) -> None:
             self.preparing = False
-            if isinstance(exc, TargetBusy) and not restart and "--restart" in (exc.hint or ""):
+            if isinstance(exc, NeedsRestart) and not restart:
                 self._offer_restart(exc, source=source, parent=parent, flag=flag, on_plan=on_plan)
             else:
                 self.session.notified.emit("Rollback not started", error_text(exc), "error")
@@ -121,7 +121,7 @@ class Flows(QObject):
                                                                         restart=restart),
                          planned, failed, source=source, describe=lambda p: f"{p.mode}, {len(p.steps)} steps")
 
-    def _offer_restart(self, exc: TargetBusy, *, source: str, parent: QWidget | None, flag: str | None,
+    def _offer_restart(self, exc: NeedsRestart, *, source: str, parent: QWidget | None, flag: str | None,
                        on_plan: Callable[[Any], None] | None) -> None:
         from PySide6.QtWidgets import QMessageBox
 

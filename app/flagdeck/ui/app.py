@@ -97,6 +97,7 @@ class FlagdeckApp:
                  handle_signals: bool = True) -> None:
         from PySide6.QtWidgets import QApplication
 
+        from flagdeck import history
         from flagdeck.ui import theme
         from flagdeck.ui.action_log import ActionLog
         from flagdeck.ui.actions import Flows
@@ -134,14 +135,8 @@ class FlagdeckApp:
         self._signals: Any = None
         self._waited_ms = 0
         self.handle_signals = handle_signals
-        self._history_how: str | None = None
-        try:
-            from flagdeck import history
-
-            self._history_how = history.default_how()
-            history.set_default_how("tray")  # what this process writes is recorded as from the tray
-        except ImportError:
-            pass
+        self._history_how = history.default_how()
+        history.set_default_how("tray")  # what this process writes is recorded as from the tray
 
     # --- start --------------------------------------------------------------------------------------
 
@@ -249,10 +244,9 @@ class FlagdeckApp:
         if self.tray is not None:
             self.tray.icon.hide()
         self.runner.wait(8000)
-        if self._history_how is not None:
-            from flagdeck import history
+        from flagdeck import history
 
-            history.set_default_how(self._history_how)
+        history.set_default_how(self._history_how)
         log.info("flagdeck tray stopped")
 
 

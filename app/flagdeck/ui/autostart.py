@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import plistlib
-import shlex
 import shutil
 import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from flagdeck import private_files
 from flagdeck.errors import StorageUnreadable
 
 APP_ID = "flagdeck"
@@ -62,15 +62,11 @@ def _desktop_exec(command: list[str]) -> str:
     return " ".join(out)
 
 
-def _write_private_text(path: Path, text: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    data = text.encode("utf-8") if isinstance(text, str) else text
+def _write_private(path: Path, data: bytes) -> None:
+    """0600, atomically (``private_files.write_bytes``); a failure is one ``StorageUnreadable`` line."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        private_files.write_bytes(path, data)
     except OSError as exc:
         raise StorageUnreadable(f"cannot write {path}: {exc.strerror or exc}") from exc
 
@@ -115,7 +111,7 @@ class XdgAutostart:
             "X-GNOME-Autostart-enabled=true",
             "",
         ]
-        _write_private_text(self.path, "\n".join(lines))
+        _write_private(self.path, "\n".join(lines).encode("utf-8"))
 
     def disable(self) -> None:
         try:
@@ -150,7 +146,7 @@ class MacLaunchAgent:
     def enable(self, command: list[str]) -> None:
         data = {"Label": MAC_LABEL, "ProgramArguments": list(command), "RunAtLoad": True,
                 "ProcessType": "Interactive", "LimitLoadToSessionType": "Aqua"}
-        _write_private_text(self.path, plistlib.dumps(data))
+        _write_private(self.path, plistlib.dumps(data))
 
     def disable(self) -> None:
         try:
@@ -228,8 +224,3 @@ def backend(platform: str = sys.platform, icon: str | None = None) -> Autostart:
     if platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
         return XdgAutostart(icon=icon)
     return NoAutostart()
-
-
-def shell_line(command: list[str]) -> str:
-    """The command as a shell would take it (for the settings dialog and the log)."""
-    return shlex.join(command)

@@ -6,7 +6,6 @@ answer it; each renders a core result value (``RollbackPlan``, ``DiffResult``) a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from flagdeck import describe
 from flagdeck.ui import icons
-from flagdeck.ui.texts import short_name
+from flagdeck.ui.texts import js, short_name
 
 MODE_TEXT = {
     "live": "The app is running and answers over DevTools: flagdeck writes the flag live and reloads the page.",
@@ -36,10 +35,6 @@ MODE_TEXT = {
                "and starts it again with a loopback debug port.",
     "offline": "The app is closed: flagdeck writes the flag on disk; the app reads it at its next start.",
 }
-
-
-def js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _heading(text: str) -> QLabel:

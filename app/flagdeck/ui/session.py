@@ -13,7 +13,7 @@ tray badge.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +41,7 @@ AFTER_LOSS_MS = 700  # a watch died: give the app a moment to let go of its stor
 class TargetSession(QObject):
     changed = Signal()  # snapshot or activity changed
     targetChanged = Signal()  # (another target was picked)
+    backupsChanged = Signal()  # ``backups`` was listed again
     notified = Signal(str, str, str)  # title, message, level
     rollbackStarted = Signal(object)  # RollbackPlan
     rollbackProgress = Signal(object)  # StepResult
@@ -59,21 +60,28 @@ class TargetSession(QObject):
         self.activity = Activity()
         self.watch: FileWatch | DevToolsWatch | None = None
         self._exclusive: str | None = None
+        self._verifying = False
         self._refreshing = False
         self._again = False
         self._pending_reload = False
         self.last_error: str | None = None
-        self.backups: list[Any] = []  # the target's backups, newest first (listed with each read)
+        # The target's backups, newest first: listed when a view needs them (list_backups) and after
+        # every exclusive action, never on the read path.
+        self.backups: list[Any] = []
+        self.backups_listed = False  # False: ``backups`` is not known yet (not "none")
+        self._reading: set[str] = set()  # quiet reads running now (_read_once), and those asked again
+        self._read_again: set[str] = set()
         self.last_verify: Any = None  # the newest VerifyReport this process made
 
         self._revalidate = QTimer(self, interval=REVALIDATE_MS)
         self._revalidate.timeout.connect(self._tick)
-        self._retry = QTimer(self, singleShot=True, interval=RETRY_FIRST_MS)
+        self._retry_ms = RETRY_FIRST_MS  # the delay of the next retry (doubles while reads keep failing)
+        self._retry = QTimer(self, singleShot=True)
         self._retry.timeout.connect(lambda: self.refresh("retry"))
         self._soon = QTimer(self, singleShot=True, interval=AFTER_LOSS_MS)
         self._soon.timeout.connect(lambda: self.refresh("watch lost"))
-        self._reports = QFileSystemWatcher(self)
-        self._reports.directoryChanged.connect(lambda _p: self.refresh("verification saved"))
+        self._reports = QFileSystemWatcher(self)  # a verification saved (by any flagdeck): the badge follows
+        self._reports.directoryChanged.connect(lambda _p: self._read_report())
         runner.busyChanged.connect(lambda _b: self.changed.emit())
 
     # --- lifetime -----------------------------------------------------------------------------------
@@ -99,6 +107,10 @@ class TargetSession(QObject):
     def shape(self, now: datetime | None = None) -> FlagShape:
         return state.flag_shape(self.snapshot, now or datetime.now(UTC), watch_alive=self.watch_alive)
 
+    def flags_known(self) -> bool:
+        """The last read's flags may be shown and toggled (``state.flags_known``)."""
+        return state.flags_known(self.snapshot, datetime.now(UTC), watch_alive=self.watch_alive)
+
     def badge(self) -> Badge:
         return state.badge(rollback_running=self.activity.rollback_running, busy=self.runner.busy,
                            verify_failed=self.activity.verify_failed)
@@ -116,7 +128,8 @@ class TargetSession(QObject):
         return ""
 
     def tooltip(self) -> str:
-        return state.tooltip(self.shape_snapshot(), self.shape(), self.badge(), activity=self.activity_text())
+        return state.tooltip(self.shape_snapshot(), self.shape(), self.badge(), activity=self.activity_text(),
+                             known=self.flags_known())
 
     def shape_snapshot(self) -> Snapshot | None:
         if self.snapshot is None:
@@ -129,6 +142,11 @@ class TargetSession(QObject):
         """The write action running now (rollback, restore, launch...), if any."""
         return self._exclusive
 
+    @property
+    def verifying(self) -> bool:
+        """A verification started here (tray or console) is running."""
+        return self._verifying
+
     # --- the target ---------------------------------------------------------------------------------
 
     def set_options(self, opts: TargetOptions) -> None:
@@ -136,12 +154,15 @@ class TargetSession(QObject):
         self.target = None
         self.snapshot = None
         self.backups = []
+        self.backups_listed = False
         self.last_verify = None
         self._pending_reload = False
+        self._retry_ms = RETRY_FIRST_MS
         self.activity.verify_failed = False
         self.activity.verify_failed_ids = ()
         self._set_watch(None)
         self.targetChanged.emit()
+        self.backupsChanged.emit()
         self.changed.emit()
         self.refresh("target changed")
 
@@ -159,7 +180,12 @@ class TargetSession(QObject):
     # --- reading and watching -----------------------------------------------------------------------
 
     def refresh(self, reason: str = "") -> None:
-        """Read the target's flags (on a worker); coalesced while a read or a write runs."""
+        """Read the target's flags (on a worker); coalesced while a read or a write runs.
+
+        One ``flag_ops.status`` per read: the stored flags and, live, what the page runs (on the
+        same connection). Backups and verification reports are not read here (see
+        :meth:`list_backups`, :meth:`_read_report`).
+        """
         if self._refreshing or self._exclusive:
             self._again = True
             return
@@ -167,17 +193,12 @@ class TargetSession(QObject):
         self._retry.stop()
         opts = self.options
 
-        def work(task: Task) -> tuple[Target, Any, dict[str, Any] | None, list[Any]]:
-            from flagdeck.backups import BackupStore
-            from flagdeck.verify.runner import latest_report
-
+        def work(task: Task) -> tuple[Target, flag_ops.StatusResult | FlagdeckError]:
             target = resolve(opts)
             try:
-                status: Any = flag_ops.status(target)
+                return target, flag_ops.status(target)
             except FlagdeckError as exc:
-                status = exc
-            page = read_page_flags(target, status) if isinstance(status, flag_ops.StatusResult) else (None, "")
-            return target, (status, page), latest_report(target), BackupStore().list(target.slug)
+                return target, exc
 
         log.debug("refresh (%s)", reason)
         self.runner.run_task(work, lambda r: self._read(opts, r), lambda e: self._read_failed(opts, e),
@@ -190,32 +211,38 @@ class TargetSession(QObject):
             self._again = False
             self.refresh("again")
 
-    def _read(self, opts: TargetOptions, result: tuple[Target, Any, dict[str, Any] | None, list[Any]]) -> None:
-        target, (status, page), report, self.backups = result
-        if opts != self.options:  # another target was picked meanwhile
-            self._refreshing = False
-            self.refresh("target changed")
+    def _outdated(self, opts: TargetOptions) -> bool:
+        """A read of a target that is no longer the one shown: dropped, and the new one read."""
+        if opts == self.options:
+            return False
+        self._refreshing = False
+        self._again = False
+        self.refresh("target changed")
+        return True
+
+    def _read(self, opts: TargetOptions, result: tuple[Target, flag_ops.StatusResult | FlagdeckError]) -> None:
+        if self._outdated(opts):
             return
+        target, status = result
+        first = self.target is None
         self.target = target
-        now = datetime.now(UTC)
+        if first:
+            self._read_report()  # the badge starts from the last saved verification
         if isinstance(status, BaseException):
             self._read_failed(opts, status, target=target)
             return
-        self.snapshot = Snapshot(target.name, status, checked_at=now, page_flags=page[0], page_source=page[1])
+        self.snapshot = Snapshot(target.name, status, checked_at=datetime.now(UTC))
         self.last_error = None
-        if report is not None and "results" in report:  # a verification report (not a trigger board)
-            self.activity.verify_failed = bool(report.get("failed"))
-            self.activity.verify_failed_ids = tuple(report.get("failed") or ())
         self._ensure_watch(target, status)
         if status.mode == "live" and not isinstance(self.watch, DevToolsWatch):
-            # live, but no page of the origin to watch (starting, or closing): look again soon
-            self._retry.start()
-            self._retry.setInterval(min(RETRY_MS, self._retry.interval() * 2))
+            self._retry_soon()  # live, but no page of the origin to watch (starting, or closing)
         else:
-            self._retry.setInterval(RETRY_FIRST_MS)
+            self._retry_ms = RETRY_FIRST_MS
         self._finish_refresh()
 
     def _read_failed(self, opts: TargetOptions, exc: BaseException, target: Target | None = None) -> None:
+        if self._outdated(opts):
+            return
         name = target.name if target else options_label(opts)
         self.snapshot = Snapshot.failed(name, exc, datetime.now(UTC))
         self.last_error = error_text(exc)
@@ -226,13 +253,16 @@ class TargetSession(QObject):
                 self._set_watch(FileWatch(target))
         else:
             self._set_watch(None)
-        self._retry.start()
-        self._retry.setInterval(min(RETRY_MS, self._retry.interval() * 2))  # for the next failure
+        self._retry_soon()
         self._finish_refresh()
 
+    def _retry_soon(self) -> None:
+        """Read again after the current delay; the next failure waits twice as long (up to RETRY_MS)."""
+        self._retry.start(self._retry_ms)
+        self._retry_ms = min(RETRY_MS, self._retry_ms * 2)
+
     def _ensure_watch(self, target: Target, status: flag_ops.StatusResult) -> None:
-        # no stored key yet: the app's only origin is where it will appear (as verify picks its page)
-        origin = status.origin or target.origin or (status.origins[0] if len(status.origins) == 1 else None)
+        origin = status.page_origin  # the key's origin, else the app's only page (flag_ops.status)
         if status.mode == "live" and origin:
             current = self.watch
             same = (isinstance(current, DevToolsWatch) and current.port == target.debug_port
@@ -244,6 +274,66 @@ class TargetSession(QObject):
         current = self.watch
         if not (isinstance(current, FileWatch) and current.leveldb_dir == target.leveldb_dir and current.alive):
             self._set_watch(FileWatch(target))
+
+    def list_backups(self) -> None:
+        """List the target's backups (a worker; coalesced): a view that shows them asks, and every
+        exclusive action ends with it. ``backupsChanged`` follows."""
+        opts, known = self.options, self.target
+
+        def work(_task: Task) -> list[Any]:
+            from flagdeck.backups import BackupStore
+
+            return BackupStore().list((known or resolve(opts)).slug)
+
+        def apply(backups: list[Any]) -> None:
+            self.backups, self.backups_listed = backups, True
+            self.backupsChanged.emit()
+
+        self._read_once("list backups", work, apply, again=self.list_backups)
+
+    def _read_report(self) -> None:
+        """The newest saved verification of the target (``latest_report``: not trigger boards) sets
+        the failed badge; read when the target is first read and when ``verify/`` changes."""
+        target = self.target
+        if target is None:
+            return
+
+        def work(_task: Task) -> dict[str, Any] | None:
+            from flagdeck.verify.runner import latest_report
+
+            return latest_report(target)
+
+        def apply(report: dict[str, Any] | None) -> None:
+            if report is not None:
+                self.activity.verify_failed = bool(report.get("failed"))
+                self.activity.verify_failed_ids = tuple(report.get("failed") or ())
+                self.changed.emit()
+
+        self._read_once("read verification", work, apply, again=self._read_report)
+
+    def _read_once(self, name: str, work: Callable[[Task], Any], apply: Callable[[Any], None], *,
+                   again: Callable[[], None]) -> None:
+        """Run a quiet read on a worker, one of each ``name`` at a time: asked again while it runs,
+        ``again`` runs once after it. ``apply`` gets the result unless another target was picked
+        meanwhile; a failed read is dropped (the next ask reads again)."""
+        if name in self._reading:
+            self._read_again.add(name)
+            return
+        self._reading.add(name)
+        opts = self.options
+
+        def done(result: Any) -> None:
+            if opts == self.options:
+                apply(result)
+            finished()
+
+        def finished(_exc: BaseException | None = None) -> None:
+            self._reading.discard(name)
+            if name in self._read_again:
+                self._read_again.discard(name)
+                again()
+
+        self.runner.run_task(work, done, finished, name=name, quiet=True)
 
     def _set_watch(self, watch: FileWatch | DevToolsWatch | None) -> None:
         old, self.watch = self.watch, watch
@@ -306,17 +396,15 @@ class TargetSession(QObject):
         record = None if quiet else self.action_log.start(action, self.label(), source)
         if exclusive:
             self._exclusive = action
-        self.activity.running.append(action)
 
         def work(task: Task) -> Any:
             return func(resolve(opts) if needs_target else None, task)  # type: ignore[arg-type]
 
         def end() -> None:
-            if action in self.activity.running:
-                self.activity.running.remove(action)
             if exclusive:
                 self._exclusive = None
                 self.refresh("after " + action)
+                self.list_backups()  # a write takes a backup (a restore two)
 
         def done(result: Any) -> None:
             end()
@@ -343,28 +431,35 @@ class TargetSession(QObject):
 
     # --- the flows every view shares ----------------------------------------------------------------
 
-    def write_flag(self, name: str, value: Any, *, reload: bool, source: str, force: bool = False,
-                   on_done: Callable[[Any], None] | None = None,
+    def write_flag(self, name: str | None, value: Any = None, *, reload: bool, source: str, force: bool = False,
+                   removals: Sequence[str] = (), on_done: Callable[[Any], None] | None = None,
                    on_error: Callable[[BaseException], None] | None = None) -> Task | None:
-        """``flags set NAME=VALUE [--reload]``: one backed-up write (and a reload when live)."""
-        text = f"Set {name} = {js(value)}"
+        """``flags set NAME=VALUE`` (``name`` None: nothing set) and/or ``flags unset`` of
+        ``removals``, ``[--reload]``: one backed-up write (and a reload when live). A live write
+        without a reload marks the page as not reloaded until its next load."""
+        assignments = [(name, value)] if name is not None else []
+        removed = list(removals)
+        parts = [f"Set {n} = {js(v)}" for n, v in assignments] + ([f"Unset {', '.join(removed)}"] if removed else [])
+        names = ", ".join([n for n, _ in assignments] + removed)
+        verb = "set" if not removed else "unset" if not assignments else "changed"
 
         def done(result: flag_ops.WriteResult) -> None:
             if result.mode == "live" and result.changed and not result.reloaded:
                 self._pending_reload = True
             elif result.reloaded:
                 self._pending_reload = False
-            self.notified.emit(f"{name} set", write_summary(result), "info")
+            self.notified.emit(f"{names} {verb}", write_summary(result), "info")
             if on_done is not None:
                 on_done(result)
 
         def failed(exc: BaseException) -> None:
-            self.notified.emit(f"Could not set {name}", error_text(exc), "error")
+            self.notified.emit(f"Could not {'set' if verb == 'changed' else verb} {names}", error_text(exc), "error")
             if on_error is not None:
                 on_error(exc)
 
-        return self.run(text, lambda target, _t: flag_ops.write_flags(
-            target, assignments=[(name, value)], reload=reload, reason="flags set", note=f"from the {source}"),
+        return self.run("; ".join(parts), lambda target, _t: flag_ops.write_flags(
+            target, assignments=assignments, removals=removed, force=force, reload=reload,
+            reason="flags unset" if verb == "unset" else "flags set", note=f"from the {source}"),
             done, failed, source=source, exclusive=True, describe=write_summary)
 
     def start_rollback(self, plan: Any, *, source: str, watch: bool = False, thorough: bool = False,
@@ -413,14 +508,26 @@ class TargetSession(QObject):
     def start_verify(self, *, source: str, full: bool = False, window: float = 3.0, watch: bool = True,
                      only: tuple[str, ...] | None = None, on_progress: Callable[[Any], None] | None = None,
                      on_done: Callable[[Any], None] | None = None) -> Task | None:
-        """``flagdeck verify``: the runbook's checks, saved; the tray badge follows the outcome."""
+        """``flagdeck verify``: the runbook's checks, saved; the tray badge follows the outcome.
+
+        Refused while a write runs (a rollback, restore, launch or comparison flips the flag or
+        reloads the app under the checks: they would record a false failure) or another
+        verification runs."""
         from flagdeck.verify.runner import verify
+
+        if self._exclusive or self._verifying:
+            why = (f"{self._exclusive} is running; verify when it has finished" if self._exclusive
+                   else "a verification is running already")
+            self.actionFailed.emit("Verify", why)
+            self.notified.emit("Verification not started", why, "warning")
+            return None
 
         def work(target: Target, task: Task) -> Any:
             return verify(target, full=full, window=window, watch=watch, only=only,
                           progress=lambda cid, res: task.report((cid, res)))
 
         def done(report: Any) -> None:
+            self._verifying = False
             self._verified(report)
             if report.failed:
                 self.notified.emit("Verification FAILED", ", ".join(f"{r.id}: {r.detail}" for r in report.failed)[:300],
@@ -432,8 +539,10 @@ class TargetSession(QObject):
                 on_done(report)
 
         def failed(exc: BaseException) -> None:
+            self._verifying = False
             self.notified.emit("Verification did not run", error_text(exc), "error")
 
+        self._verifying = True
         return self.run("Verify", work, done, failed, on_progress=on_progress, source=source,
                         describe=lambda r: "FAILED: " + ", ".join(c.id for c in r.failed) if r.failed else "OK")
 
@@ -443,25 +552,3 @@ class TargetSession(QObject):
         self.activity.verify_failed_ids = tuple(r.id for r in report.failed)
         self.verified.emit(report)
         self.changed.emit()
-
-
-# --- reads ------------------------------------------------------------------------------------------
-
-
-def read_page_flags(target: Target, status: flag_ops.StatusResult) -> tuple[dict[str, Any] | None, str]:
-    """Live: the flags the running page uses (``PageProbe.page_flags``, what ``verify``'s flag check
-    reads), on a short session past the same gate; (None, why) when there is no page to ask."""
-    if status.mode != "live" or target.debug_port is None:
-        return None, ""
-    origin = status.origin or target.origin or (status.origins[0] if len(status.origins) == 1 else None)
-    if origin is None:
-        return None, "no page origin"
-    from flagdeck.probe.page import PageProbe
-    from flagdeck.storage.live_store import connect_live
-
-    try:
-        with connect_live(target.debug_port, leveldb_dir=target.leveldb_dir,
-                          process_names=target.process_names) as live:
-            return PageProbe(live.page_session(origin), origin).page_flags(target.storage_key)
-    except FlagdeckError as exc:
-        return None, str(exc)

@@ -8,13 +8,14 @@ Activity (busy, rollback running) and the last verification's outcome are drawn 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flagdeck import flag_ops
 from flagdeck.errors import FlagdeckError, NotALevelDB, TargetNotFound
 from flagdeck.storage.flags import js_truthy
+from flagdeck.targets.resolve import default_flag
 
 STALE_AFTER_S = 600.0  # a read no watch confirmed for this long is re-done; until then it stands
 
@@ -48,8 +49,6 @@ class Snapshot:
     checked_at: datetime | None = None
     watched: str | None = None  # "devtools" | "files" | None (no watch: the read is not kept fresh)
     pending_reload: bool = False  # live: a flag was written, the page still runs the old value
-    page_flags: dict[str, Any] | None = None  # live: what the running page uses (PageProbe.page_flags)
-    page_source: str = ""  # how the page told us (window.featureFlags, a console line)
 
     @classmethod
     def failed(cls, target_name: str, exc: BaseException, checked_at: datetime) -> Snapshot:
@@ -64,13 +63,30 @@ class Snapshot:
     def mode(self) -> str | None:
         return self.status.mode if self.status else None
 
+    @property
+    def page_flags(self) -> dict[str, Any] | None:
+        """Live: what the running page uses (read by ``flag_ops.status`` on the same store)."""
+        return self.status.page_flags if self.status else None
+
+    @property
+    def page_source(self) -> str:
+        """How the page told us (``window.featureFlags``, a console line), or why it did not."""
+        return (self.status.page_flags_source or "") if self.status else ""
+
     def flag_states(self) -> list[Any]:
         return list(self.status.report.flags) if self.status else []
 
 
 def rollback_flag(snapshot: Snapshot) -> Any | None:
-    """The flag a Level-1 rollback turns off: the catalogue's first boolean (as ``rollback.plan``)."""
-    return next((f for f in snapshot.flag_states() if f.type == "boolean"), None)
+    """The flag a Level-1 rollback turns off when none is named (``resolve.default_flag``: the
+    catalogue's one boolean flag); None when there is no such flag (none, or several to pick from)."""
+    if snapshot.status is None:
+        return None
+    try:
+        name = default_flag(snapshot.status.target)
+    except FlagdeckError:
+        return None
+    return snapshot.status.report.flag(name)
 
 
 def runs_on(snapshot: Snapshot, flag: Any) -> bool:
@@ -98,12 +114,21 @@ def is_stale(snapshot: Snapshot, now: datetime, *, watch_alive: bool) -> bool:
     return (now - snapshot.checked_at).total_seconds() > STALE_AFTER_S
 
 
+def flags_known(snapshot: Snapshot | None, now: datetime, *, watch_alive: bool) -> bool:
+    """The read's flags may be shown as they are: read, confirmed by a live watch, not old, and
+    not an empty look at an app with no page."""
+    return (snapshot is not None and snapshot.status is not None
+            and not is_stale(snapshot, now, watch_alive=watch_alive) and not sees_no_page(snapshot))
+
+
 def flag_shape(snapshot: Snapshot | None, now: datetime, *, watch_alive: bool) -> FlagShape:
+    """The icon: the rollback flag on or off when the flags are known; a catalogue with no single
+    boolean flag (none, or several to pick from) shows none: unknown."""
     if snapshot is None:
         return FlagShape.UNKNOWN
     if snapshot.not_found:
         return FlagShape.NOT_FOUND
-    if snapshot.status is None or is_stale(snapshot, now, watch_alive=watch_alive) or sees_no_page(snapshot):
+    if not flags_known(snapshot, now, watch_alive=watch_alive):
         return FlagShape.UNKNOWN
     flag = rollback_flag(snapshot)
     if flag is None:
@@ -142,16 +167,30 @@ def mode_line(snapshot: Snapshot) -> str:
     return f"{mode} · {WATCH_WORDS.get(snapshot.watched or '', 'not watched')}"
 
 
-def tooltip(snapshot: Snapshot | None, shape: FlagShape, mark: Badge, *, activity: str = "") -> str:
-    """Plain-text tooltip: target, each flag, mode, the time of the last check, what runs."""
+def state_line(snapshot: Snapshot | None, shape: FlagShape) -> str:
+    """The line under the target's name (tray menu, console):
+    ``FLAG is ON · live · watched over DevTools · checked 12:00:00``."""
+    if snapshot is None:
+        return "reading…"
+    flag = rollback_flag(snapshot) if shape in (FlagShape.ON, FlagShape.OFF) else None
+    what = f"{flag.name} is {'ON' if runs_on(snapshot, flag) else 'off'}" if flag else SHAPE_WORDS[shape]
+    return f"{what} · {mode_line(snapshot)} · checked {clock(snapshot.checked_at)}"
+
+
+def tooltip(snapshot: Snapshot | None, shape: FlagShape, mark: Badge, *, activity: str = "",
+            known: bool | None = None) -> str:
+    """Plain-text tooltip: target, each flag, mode, the time of the last check, what runs.
+
+    ``known``: the flags are known (``flags_known``); by default, when the shape is on or off."""
     if snapshot is None:
         return "flagdeck: no target read yet"
     lines = [f"flagdeck: {snapshot.target_name}"]
-    if snapshot.status is not None and "/" in snapshot.target_name:
-        pass  # a folder target: its path is the name
-    elif snapshot.status is not None and snapshot.status.target.user_data_dir is not None:
+    folder_named = "/" in snapshot.target_name  # a folder target: its path is the name already
+    if snapshot.status is not None and not folder_named and snapshot.status.target.user_data_dir is not None:
         lines.append(str(snapshot.status.target.user_data_dir))
-    if snapshot.status is not None and shape not in (FlagShape.UNKNOWN, FlagShape.NOT_FOUND):
+    if known is None:
+        known = shape in (FlagShape.ON, FlagShape.OFF)
+    if snapshot.status is not None and known:
         for f in snapshot.flag_states():
             value = "ON" if runs_on(snapshot, f) else "off"
             if snapshot.page_flags is not None and f.name in snapshot.page_flags:
@@ -178,14 +217,9 @@ def tooltip(snapshot: Snapshot | None, shape: FlagShape, mark: Badge, *, activit
 
 @dataclass
 class Activity:
-    """What flagdeck is doing right now (names of running actions) and the last verification."""
+    """The rollback running now (and its step) and the last verification's outcome."""
 
-    running: list[str] = field(default_factory=list)
     rollback_running: bool = False
     rollback_step: str = ""  # the step running now
     verify_failed: bool = False
     verify_failed_ids: tuple[str, ...] = ()
-
-    @property
-    def busy(self) -> bool:
-        return bool(self.running)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flagdeck import flag_ops
+from flagdeck.describe import change_text
 from flagdeck.targets.resolve import TargetOptions
 
 
@@ -38,8 +39,7 @@ def write_summary(result: flag_ops.WriteResult) -> str:
     if not result.changes:
         change = "no change: already so"
     else:
-        change = "; ".join(f"{c.flag}: {js(c.before) if c.before_present else '(absent)'} → "
-                           f"{js(c.after) if c.after_present else '(absent)'}" for c in result.changes)
+        change = "; ".join(change_text(c, arrow="→") for c in result.changes)
     if result.reloaded:
         tail = f"page reloaded in {result.reload_seconds:.1f} s"
     elif result.mode == "live":

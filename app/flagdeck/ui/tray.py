@@ -22,7 +22,7 @@ from flagdeck.ui import icons
 from flagdeck.ui.actions import Flows
 from flagdeck.ui.autostart import Autostart, launch_command
 from flagdeck.ui.session import TargetSession
-from flagdeck.ui.state import SHAPE_WORDS, Badge, FlagShape, runs_on
+from flagdeck.ui.state import SHAPE_WORDS, Badge, FlagShape, runs_on, state_line
 from flagdeck.ui.workers import error_text
 
 RECENT_BACKUPS = 5
@@ -42,10 +42,13 @@ class Tray(QObject):
         self.menu = QMenu()
         self.menu.setToolTipsVisible(True)
         self.menu.aboutToShow.connect(self.rebuild)
+        self.menu.aboutToShow.connect(session.list_backups)  # the Backups submenu follows when they are listed
+        self.backups_menu: QMenu | None = None
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self._drawn: tuple[Any, ...] | None = None
         session.changed.connect(self.update_icon)
+        session.backupsChanged.connect(self._fill_backups)
         self.update_icon()
         self.rebuild()
 
@@ -111,7 +114,7 @@ class Tray(QObject):
         font = header.font()
         font.setBold(True)
         header.setFont(font)
-        self._action(self._state_line(), "state", enabled=False)
+        self._action(state_line(session.shape_snapshot(), shape), "state", enabled=False)
         extra = session.activity_text()
         if extra:
             note = self._action(extra, "activity", lambda: self.open_console(
@@ -119,7 +122,7 @@ class Tray(QObject):
             note.setIcon(icons.status_icon("running" if session.badge() is not Badge.VERIFY_FAILED else "fail"))
         self.menu.addSeparator()
 
-        if snap is not None and snap.status is not None and shape in (FlagShape.ON, FlagShape.OFF):
+        if snap is not None and snap.status is not None and session.flags_known():
             busy_storage = snap.mode == "busy"
             for flag in snap.flag_states():
                 if flag.type == "boolean":
@@ -151,10 +154,10 @@ class Tray(QObject):
             self._action("&Emergency rollback (Level 1)…", "rollback",
                          lambda: self.flows.emergency_rollback(source="tray"), icon="rollback",
                          enabled=shape is not FlagShape.NOT_FOUND and not write_running and not self.flows.preparing)
-        verifying = any(t.name == "Verify" for t in session.runner.running)
-        self._action("Verify (running…)" if verifying else "&Verify", "verify",
+        self._action("Verify (running…)" if session.verifying else "&Verify", "verify",
                      lambda: session.start_verify(source="tray"), icon="verify",
-                     enabled=not verifying and not rollback_running and shape is not FlagShape.NOT_FOUND)
+                     enabled=not session.verifying and not write_running and shape is not FlagShape.NOT_FOUND,
+                     tip=f"{session.exclusive} is running" if write_running else "")
         self._backups_menu(enabled=shape is not FlagShape.NOT_FOUND)
         self.menu.addSeparator()
 
@@ -166,31 +169,29 @@ class Tray(QObject):
         login.setChecked(self.autostart.enabled())
         self._action("&Quit flagdeck", "quit", self.quit_app)
 
-    def _state_line(self) -> str:
-        session = self.session
-        snap = session.shape_snapshot()
-        shape = session.shape()
-        if snap is None:
-            return "reading…"
-        from flagdeck.ui.state import clock, rollback_flag
-
-        flag = rollback_flag(snap) if shape in (FlagShape.ON, FlagShape.OFF) else None
-        what = f"{flag.name} is {'ON' if runs_on(snap, flag) else 'off'}" if flag else SHAPE_WORDS[shape]
-        mode = snap.mode or "no read"
-        return f"{what} · {mode} · checked {clock(snap.checked_at)}"
-
     def _backups_menu(self, enabled: bool) -> None:
-        sub = QMenu("&Backups", self.menu)
+        if self.backups_menu is not None:
+            self.backups_menu.deleteLater()  # the last rebuild's (``menu.clear()`` leaves submenus)
+        sub = self.backups_menu = QMenu("&Backups", self.menu)
         sub.setIcon(icons.page_icon("backups"))
         sub.menuAction().setObjectName("backups")
         sub.menuAction().setEnabled(enabled)
+        self._fill_backups()
+        self.menu.addMenu(sub)
+
+    def _fill_backups(self) -> None:
+        """Take a backup, the newest ones, All backups…: drawn again when the list arrives."""
+        sub = self.backups_menu
+        if sub is None:
+            return
+        sub.clear()
         take = QAction("&Take a backup now", sub)
         take.setObjectName("backup:take")
         take.setEnabled(self.session.exclusive is None)
         take.triggered.connect(lambda: self.flows.take_backup(source="tray"))
         sub.addAction(take)
         sub.addSeparator()
-        backups = self.session_backups()
+        backups = self.session.backups
         for backup in backups[:RECENT_BACKUPS]:
             when = backup.created[:19].replace("T", " ")
             item = QAction(f"{when}  {backup.reason}", sub)
@@ -198,7 +199,7 @@ class Tray(QObject):
             item.triggered.connect(lambda _c=False, b=backup.id: self.open_console("backups", {"select": b}))
             sub.addAction(item)
         if not backups:
-            none = QAction("No backups yet", sub)
+            none = QAction("No backups yet" if self.session.backups_listed else "Listing backups…", sub)
             none.setEnabled(False)
             sub.addAction(none)
         every = QAction("All backups…", sub)
@@ -206,10 +207,6 @@ class Tray(QObject):
         every.triggered.connect(lambda: self.open_console("backups", None))
         sub.addSeparator()
         sub.addAction(every)
-        self.menu.addMenu(sub)
-
-    def session_backups(self) -> list[Any]:
-        return list(getattr(self.session, "backups", []) or [])
 
     def _toggle_autostart(self) -> None:
         try:

@@ -4,9 +4,9 @@
   the LevelDB folder, its ``.log`` files (Chromium appends there) and the user-data dir (a
   ``DevToolsActivePort`` appearing means the app started with a port). Bursts are coalesced.
 - :class:`DevToolsWatch` (the app live): its own DevTools session to a page of the origin, opened
-  past the same gate as every live store (``live_store.check_debug_port``), with
-  ``buffer_events=False`` and ``DOMStorage.enable``; only changes of the storage key (and page
-  loads) are passed on. The session closing (the app quit or crashed) is the watch dying.
+  past the same gate as every live store (``live_store.check_debug_port``); it hears changes of the
+  flag key and page loads as DevTools events (see the class for what it sees and keeps). The
+  session closing (the app quit or crashed) is the watch dying.
 
 Each emits ``changed(reason)`` when the flags may have changed and ``lost(reason)`` when it can no
 longer vouch for anything; the session then marks the state unknown and reads again. Opening and
@@ -125,7 +125,22 @@ def _same_origin(storage_id: dict[str, Any], origin: str) -> bool:
     return storage_id.get("securityOrigin") == origin or (bool(key) and key == origin.rstrip("/"))
 
 
+STORAGE_EVENTS = frozenset({"DOMStorage.domStorageItemAdded", "DOMStorage.domStorageItemUpdated",
+                            "DOMStorage.domStorageItemRemoved", "DOMStorage.domStorageItemsCleared"})
+
+
 class DevToolsWatch(QObject):
+    """Hears the flag key change in the running app, live, from DevTools events.
+
+    ``DOMStorage.enable`` makes the page send an event for *every* localStorage change, secrets
+    included, with old and new values. This watch keeps none of them (its session has
+    ``buffer_events=False``, so an event exists only while the listener runs) and reads only an
+    event's method, key and origin: an event of another key is dropped unread, its values never
+    looked at, parsed or logged (past the JSON decoding of the message itself, which every DevTools
+    message needs). Events of the flag key (and ``domStorageItemsCleared``) of the watched origin
+    and page loads become ``changed`` / ``reloaded``; what the flags are is then read as usual.
+    """
+
     changed = Signal(str)
     lost = Signal(str)
     reloaded = Signal()
@@ -156,16 +171,19 @@ class DevToolsWatch(QObject):
         return session
 
     def _listen(self, event: dict[str, Any]) -> None:
+        """Reader thread: the method, then the key, then the origin; nothing else of an event."""
         if self._closed:
             return
-        method = str(event.get("method", ""))
-        params = event.get("params") or {}
+        method = event.get("method")
         if method == "Page.loadEventFired":
             self._bridge.fired.emit("reload")
             return
-        ours = method == "DOMStorage.domStorageItemsCleared" or params.get("key") == self.storage_key
-        if ours and method.startswith("DOMStorage.domStorageItem") and _same_origin(params.get("storageId") or {},
-                                                                                    self.origin):
+        if method not in STORAGE_EVENTS:
+            return
+        params = event.get("params") or {}
+        if method != "DOMStorage.domStorageItemsCleared" and params.get("key") != self.storage_key:
+            return  # another key: dropped unread
+        if _same_origin(params.get("storageId") or {}, self.origin):
             self._bridge.fired.emit("storage")
 
     def _opened(self, session: CDPSession) -> None:

@@ -112,7 +112,7 @@ class BackupsPage(Page):
 
             return BackupStore().list(None if every else target.slug)
 
-        self.session.run("List backups", work, self.show_backups, self.fail, quiet=True)
+        self.session.run("List backups", work, self.show_backups, self.fail, quiet=True, needs_target=not every)
 
     def open_with(self, params: dict[str, Any]) -> None:
         self._select = params.get("select")
@@ -140,16 +140,12 @@ class BackupsPage(Page):
                                                                    f" of {self.session.label()}"))
         self._selected()
 
-    def current(self) -> Any | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        ident = widgets.cell_data(self.table, rows[0].row(), 0)
-        return next((b for b in self._backups if b.id == ident), None)
-
     def current_id(self) -> str | None:
-        b = self.current()
-        return b.id if b else None
+        return widgets.selected_data(self.table)
+
+    def current(self) -> Any | None:
+        ident = self.current_id()
+        return next((b for b in self._backups if b.id == ident), None)
 
     def _selected(self) -> None:
         b = self.current()

@@ -73,8 +73,7 @@ class ChecklistTable(QWidget):
             by = r["source"] or (f"check {r['automated_by']}" if r["automated_by"] else "a person")
             text = widgets.item(r["text"], data=r["id"], tip=f"{r['section']}: {r['text']} ({r['id']}; {by})")
             text.setFlags(text.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            covered = widgets.item(r["source"] or (f"check {r['automated_by']}" if r["automated_by"] else "a person"),
-                                   colour=theme.MUTED)
+            covered = widgets.item(by, colour=theme.MUTED)
             covered.setFlags(covered.flags() & ~Qt.ItemFlag.ItemIsEditable)
             note = widgets.item(r["note"] or "", tip="double-click to write a note")
             widgets.set_row(self.table, row, [text, widgets.item(""), covered, note])
@@ -108,8 +107,10 @@ class ChecklistTable(QWidget):
         self.mark(str(item_id), answer, cell.text())
 
     def mark(self, item_id: str, answer: str, note: str) -> None:
-        """Save an answer as ``flagdeck checklist mark`` does; one at a time, in order (the file is
-        read, changed and replaced by each)."""
+        """Save an answer as ``flagdeck checklist mark`` does, on a worker; one at a time, in order.
+
+        The core's lock keeps each mark whole, but does not order them: an answer and then its note
+        (two marks of one item, each carrying both) on two pool threads could land the older last."""
         self._queue.append((item_id, answer, note))
         if not self._saving:
             self._next()

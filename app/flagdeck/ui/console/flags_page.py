@@ -3,7 +3,6 @@ a diff against any backup — ``flagdeck status``, ``flags set|unset`` and ``dif
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -32,17 +31,13 @@ from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.dialogs import diff_text
-from flagdeck.ui.state import Badge, FlagShape, runs_on
-from flagdeck.ui.texts import write_summary
+from flagdeck.ui.state import MODE_WORDS, Badge, FlagShape, runs_on
+from flagdeck.ui.texts import js, write_summary
 from flagdeck.ui.workers import error_text
 
 COLUMNS = ["Flag", "Page runs", "Stored", "Default", "Effective", "Source", "Description"]
 NO_PAGE = ("the app's page is not reachable live: at its next load it uses the stored value, else its default "
            "(or what its build environment sets, which only the running page shows)")
-
-
-def js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 class FlagsPage(Page):
@@ -88,6 +83,7 @@ class FlagsPage(Page):
         split.setSizes([300, 320])
         self.layout_.addWidget(split, 1)
         self.session.changed.connect(self.refresh_view)
+        self.session.backupsChanged.connect(self._fill_backups)
         shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
         shortcut.activated.connect(self.set_value)
         self.refresh_view()
@@ -159,7 +155,6 @@ class FlagsPage(Page):
     def refresh_view(self) -> None:
         snap = self.session.snapshot
         status = snap.status if snap else None
-        shape = self.session.shape()
         if status is None:
             why = snap.error if snap and snap.error else "reading…"
             self.subtitle_label.setText(f"{self.session.label()}: {why}")
@@ -168,17 +163,16 @@ class FlagsPage(Page):
             self.warnings.clear()
         else:
             self._render_status(status, snap.page_flags if snap else None, snap.page_source if snap else "",
-                                stale=shape is FlagShape.UNKNOWN)
+                                stale=not self.session.flags_known())
         self._fill_names(status)
-        self._fill_backups()
         self.validate()
 
     def _render_status(self, status: flag_ops.StatusResult, page: dict[str, Any] | None, page_source: str, *,
                        stale: bool) -> None:
         t = status.target
         where = f"{t.storage_key} of {status.origin or '(no origin holds it)'}"
-        mode = {"live": f"live over DevTools port {t.debug_port}", "offline": "offline (the app is closed)",
-                "busy": "read from disk (the app holds its storage)"}.get(status.mode, status.mode)
+        mode = MODE_WORDS.get(status.mode, status.mode) + (f" over DevTools port {t.debug_port}"
+                                                           if status.mode == "live" else "")
         self.subtitle_label.setText(f"{where} — {mode}" + (" — not confirmed by a watch: unknown" if stale else ""))
         report = status.report
         self.table.setRowCount(0)
@@ -237,6 +231,7 @@ class FlagsPage(Page):
     def _fill_backups(self) -> None:
         backups = self.session.backups
         ids = [b.id for b in backups]
+        self.diff_button.setEnabled(bool(ids))
         if [self.backup.itemData(i) for i in range(self.backup.count())] == ids:
             return
         chosen = self.backup.currentData()
@@ -245,7 +240,6 @@ class FlagsPage(Page):
             self.backup.addItem(f"{b.created[:19].replace('T', ' ')}  {b.reason}  ({b.id})", b.id)
         if chosen in ids:
             self.backup.setCurrentIndex(ids.index(chosen))
-        self.diff_button.setEnabled(bool(ids))
 
     def _row_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -264,25 +258,25 @@ class FlagsPage(Page):
         ``check_assignment``); else None, and the reason next to the field."""
         name, text = self.name.currentText().strip(), self.value.text().strip()
         snap = self.session.snapshot
-        ok = False
+        assignment: tuple[str, Any] | None = None
         if not name or not text:
             self.valid.setText("")
         elif snap is None or snap.status is None:
             self.valid.setText("the flags are not read yet")
         else:
             try:
-                assignment = parse_assignment(f"{name}={text}")
+                parsed = parse_assignment(f"{name}={text}")
                 doc = snap.status.report.document
-                check_assignment(assignment[0], assignment[1], snap.status.target.catalogue,
+                check_assignment(parsed[0], parsed[1], snap.status.target.catalogue,
                                  doc if doc.valid else FlagDocument.parse("{}"), force=self.force.isChecked())
-                self.valid.setText(f"<span style='color:#1b5e20'>✓ {name} = {js(assignment[1])}</span>")
-                ok = True
+                self.valid.setText(f"<span style='color:#1b5e20'>✓ {name} = {js(parsed[1])}</span>")
+                assignment = parsed
             except FlagdeckError as exc:
                 self.valid.setText(f"<span style='color:#b71c1c'>{error_text(exc)}</span>")
         writing = self.session.exclusive is not None
-        self.set_button.setEnabled(ok and not writing)
+        self.set_button.setEnabled(assignment is not None and not writing)
         self.unset_button.setEnabled(bool(name) and snap is not None and snap.status is not None and not writing)
-        return parse_assignment(f"{name}={text}") if ok else None
+        return assignment
 
     def set_value(self) -> None:
         assignment = self.validate()
@@ -295,11 +289,11 @@ class FlagsPage(Page):
 
     def unset_value(self) -> None:
         name = self.name.currentText().strip()
+        if not name:
+            return
         live = self.session.snapshot is not None and self.session.snapshot.mode == "live"
-        reload = live and self.reload.isChecked()
-        self.session.run(f"Unset {name}", lambda target, _t: flag_ops.write_flags(
-            target, removals=[name], reload=reload, reason="flags unset", note="from the console"),
-            self._written, self.fail, exclusive=True, describe=write_summary)
+        self.session.write_flag(None, removals=[name], reload=live and self.reload.isChecked(), source="console",
+                                on_done=self._written, on_error=self.fail)
 
     def _written(self, result: flag_ops.WriteResult) -> None:
         self.say(write_summary(result), "ok")
@@ -319,3 +313,5 @@ class FlagsPage(Page):
 
     def activated(self) -> None:
         self.refresh_view()
+        self._fill_backups()
+        self.session.list_backups()  # the diff box lists them

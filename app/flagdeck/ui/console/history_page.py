@@ -5,6 +5,7 @@ runbook's Rollback History table. ``flagdeck history`` and ``history annotate``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTableWidgetItem,
     QWidget,
 )
 
@@ -29,8 +31,29 @@ from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.texts import short_name
 
-COLUMNS = ["ID", "Time (UTC)", "Kind", "Target", "Who", "How", "Outcome", "Issue", "What"]
+COLUMNS = ("ID", "Time (UTC)", "Kind", "Target", "Who", "How", "Outcome", "Issue", "What")
 KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export")
+
+
+def history_cells(e: Any, columns: Sequence[str] = COLUMNS) -> list[QTableWidgetItem]:
+    """One history entry as table cells, in the order of ``columns`` (any of ``COLUMNS``); the
+    first cell carries the entry's id (``widgets.selected_data``). The History and Log pages."""
+    change = f"{e.before or '(absent)'} → {e.after or '(absent)'}" if (e.before or e.after) else ""
+    what = e.message or change
+    cells = {
+        "ID": widgets.item(e.id),
+        "Time (UTC)": widgets.item(e.time[:19].replace("T", " ")),
+        "Kind": widgets.item(e.kind, bold=e.kind == "rollback"),
+        "Target": widgets.item(short_name(e.target_name) if e.target_name else "-", tip=e.target_name),
+        "Who": widgets.item(e.user),
+        "How": widgets.item(e.how),
+        "Outcome": widgets.status_item("ok" if e.outcome == "ok" else "failed", e.outcome),
+        "Issue": widgets.item(e.issue or ""),
+        "What": widgets.item(what, tip=what, colour=None if e.message else theme.MUTED),
+    }
+    row = [cells[c] for c in columns]
+    row[0].setData(Qt.ItemDataRole.UserRole, e.id)
+    return row
 
 
 class HistoryPage(Page):
@@ -119,37 +142,25 @@ class HistoryPage(Page):
             since = history.parse_since(since_text) if since_text else None
             return history.query(target_slug=target.slug if mine else None, kind=kind, since=since, limit=limit)
 
-        self.session.run("Read history", work, self.show_entries, self.fail, quiet=True)
+        self.session.run("Read history", work, self.show_entries, self.fail, quiet=True, needs_target=mine)
 
     def show_entries(self, entries: list[Any]) -> None:
         chosen = self.current_id()
         self._entries = entries
         self.table.setRowCount(0)
         for row, e in enumerate(entries):
-            change = f"{e.before or '(absent)'} → {e.after or '(absent)'}" if (e.before or e.after) else ""
-            widgets.set_row(self.table, row, [
-                widgets.item(e.id, data=e.id), widgets.item(e.time[:19].replace("T", " ")),
-                widgets.item(e.kind, bold=e.kind == "rollback"),
-                widgets.item(short_name(e.target_name) if e.target_name else "-", tip=e.target_name),
-                widgets.item(e.user), widgets.item(e.how),
-                widgets.status_item("ok" if e.outcome == "ok" else "failed", e.outcome),
-                widgets.item(e.issue or ""), widgets.item(e.message or change, tip=e.message or change),
-            ])
+            widgets.set_row(self.table, row, history_cells(e))
             if e.id == chosen:
                 self.table.selectRow(row)
         self.subtitle_label.setText(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
         self._selected()
 
-    def current(self) -> Any | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        ident = widgets.cell_data(self.table, rows[0].row(), 0)
-        return next((e for e in self._entries if e.id == ident), None)
-
     def current_id(self) -> int | None:
-        e = self.current()
-        return e.id if e else None
+        return widgets.selected_data(self.table)
+
+    def current(self) -> Any | None:
+        ident = self.current_id()
+        return next((e for e in self._entries if e.id == ident), None)
 
     def _selected(self) -> None:
         e = self.current()
@@ -193,7 +204,7 @@ class HistoryPage(Page):
             self.say(f"Entry {entry.id} annotated.", "ok")
             self.activated()
 
-        self.session.run(f"Annotate history {entry_id}", work, done, self.fail,
+        self.session.run(f"Annotate history {entry_id}", work, done, self.fail, needs_target=False,
                          describe=lambda en: f"issue {en.issue or '-'}, resolution {en.resolution or '-'}")
 
     def copy_markdown(self) -> None:
@@ -208,4 +219,4 @@ class HistoryPage(Page):
             QApplication.clipboard().setText(text)
             self.say("The runbook's Rollback History table is on the clipboard.", "ok")
 
-        self.session.run("Rollback history table", work, done, self.fail, quiet=True)
+        self.session.run("Rollback history table", work, done, self.fail, quiet=True, needs_target=mine)

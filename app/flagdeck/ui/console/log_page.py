@@ -8,14 +8,13 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from flagdeck.ui import theme
 from flagdeck.ui.action_log import LogRecord
 from flagdeck.ui.console import widgets
+from flagdeck.ui.console.history_page import history_cells
 from flagdeck.ui.console.page import ConsoleContext, Page
-from flagdeck.ui.texts import short_name
 
 SESSION_COLUMNS = ["Time", "Action", "Target", "From", "Outcome", "Took", "Result"]
-HISTORY_COLUMNS = ["Time (UTC)", "Kind", "Target", "Who", "How", "Outcome", "What"]
+HISTORY_COLUMNS = ("Time (UTC)", "Kind", "Target", "Who", "How", "Outcome", "What")  # the History page's, fewer
 HISTORY_ROWS = 200
 
 
@@ -82,30 +81,16 @@ class LogPage(Page):
         self.load_history()
 
     def load_history(self) -> None:
-        def work(_target: Any, _t: Any) -> list[Any] | None:
-            try:
-                from flagdeck import history
-            except ImportError:
-                return None
+        def work(_target: Any, _t: Any) -> list[Any]:
+            from flagdeck import history
+
             return history.query(limit=HISTORY_ROWS)
 
-        self.session.run("Read history", work, self._show_history, self.fail, quiet=True)
+        self.session.run("Read history", work, self._show_history, self.fail, quiet=True, needs_target=False)
 
-    def _show_history(self, entries: list[Any] | None) -> None:
+    def _show_history(self, entries: list[Any]) -> None:
         self.history.setRowCount(0)
-        if entries is None:
-            self.history_note.setText("This flagdeck has no history database.")
-            return
         self.history_note.setText(f"The newest {len(entries)} entries." if entries else
                                   "No entries yet: flag writes, rollbacks, verifications and exports land here.")
         for row, e in enumerate(entries):
-            change = ""
-            if e.before is not None or e.after is not None:
-                change = f"{e.before or '(absent)'} → {e.after or '(absent)'}"
-            widgets.set_row(self.history, row, [
-                widgets.item(e.time[:19].replace("T", " "), data=e.id), widgets.item(e.kind, bold=True),
-                widgets.item(short_name(e.target_name) if e.target_name else "-", tip=e.target_name),
-                widgets.item(e.user), widgets.item(e.how),
-                widgets.status_item("ok" if e.outcome == "ok" else "failed", e.outcome),
-                widgets.item(e.message or change, tip=e.message or change, colour=None if e.message else theme.MUTED),
-            ])
+            widgets.set_row(self.history, row, history_cells(e, HISTORY_COLUMNS))

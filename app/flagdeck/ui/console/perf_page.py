@@ -253,4 +253,4 @@ class PerfPage(Page):
                                           f"{data.get('metric')}: {data.get('summary')}")
                 self.show_json(data)
 
-        self.session.run("Latest comparison", work, show, self.fail, quiet=True)
+        self.session.run("Latest comparison", work, show, self.fail, quiet=True, needs_target=False)

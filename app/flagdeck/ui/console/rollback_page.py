@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flagdeck.targets.resolve import Target
+from flagdeck import triggers
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.checklist_table import ChecklistTable
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.texts import record_folder
-from flagdeck.ui.workers import Task, error_text
+from flagdeck.ui.workers import error_text
 
 SEVERITY_ICON = {"critical": "fail", "major": "warning", "minor": "info"}
 
@@ -63,6 +63,8 @@ class RollbackPage(Page):
         self._clock = QTimer(self, interval=100)
         self._clock.timeout.connect(self._tick)
         self._result: Any = None
+        self._ended: set[str] = set()  # ids of the steps that have finished (done, failed or skipped)
+        self._checking = False  # the trigger check runs
         self.session.rollbackStarted.connect(self.plan_started)
         self.session.rollbackProgress.connect(self.step_progress)
         self.session.rollbackFinished.connect(self.finished)
@@ -171,6 +173,8 @@ class RollbackPage(Page):
                 self.flag.setCurrentText(current)
         running = self.session.activity.rollback_running or self.ctx.flows.preparing
         self.go.setEnabled(not running and self.session.exclusive is None)
+        # the trigger check verifies: not while a write flips the flag or reloads the app under it
+        self.check_button.setEnabled(not self._checking and self.session.exclusive is None)
         self.go.setText("Rollback running…" if self.session.activity.rollback_running else
                         "Preparing the plan…" if self.ctx.flows.preparing else "Emergency rollback (Level 1)…")
 
@@ -180,7 +184,7 @@ class RollbackPage(Page):
         slug = self.slug()
         if slug:
             self.session.run("Last rollback record", lambda _t, _task: _last_record(slug), self._show_last,
-                             lambda _e: None, quiet=True)
+                             lambda _e: None, quiet=True, needs_target=False)
 
     def _show_last(self, record: dict[str, Any] | None) -> None:
         if not record:
@@ -193,21 +197,27 @@ class RollbackPage(Page):
     # --- the triggers -------------------------------------------------------------------------------
 
     def check_triggers(self) -> None:
+        if self.session.exclusive is not None:
+            self.say(f"{self.session.exclusive} is running: check the triggers when it has finished", "warning")
+            return
+        self._checking = True
         self.trigger_bar.show()
-        self.check_button.setEnabled(False)
+        self._sync_controls()
         self.recommendation.setText("Checking the signals…")
-        self.session.run("Check triggers", _trigger_board, self._show_board, self._board_failed,
-                         describe=lambda b: b.recommendation)
+        self.session.run("Check triggers", lambda target, _t: triggers.check(target), self._show_board,
+                         self._board_failed, describe=lambda b: b.recommendation)
 
     def _board_failed(self, exc: BaseException) -> None:
+        self._checking = False
         self.trigger_bar.hide()
-        self.check_button.setEnabled(True)
+        self._sync_controls()
         self.recommendation.setText("Could not check the triggers.")
         self.fail(exc)
 
     def _show_board(self, board: Any) -> None:
+        self._checking = False
         self.trigger_bar.hide()
-        self.check_button.setEnabled(True)
+        self._sync_controls()
         colour = theme.STATUS_COLOURS.get(board.worst or "pass", theme.TEXT)
         self.recommendation.setText(f"<b style='color:{colour}'>{board.recommendation}</b>")
         self.triggers.clear()
@@ -234,6 +244,7 @@ class RollbackPage(Page):
         self.open_record.setEnabled(False)
         self.to_verify.setEnabled(False)
         self.steps.setRowCount(0)
+        self._ended = set()
         for row, step in enumerate(plan.steps):
             widgets.set_row(self.steps, row, [widgets.item(row + 1), widgets.item(step.title),
                                               widgets.status_item("pending"), widgets.item(""), widgets.item("")])
@@ -258,9 +269,11 @@ class RollbackPage(Page):
         if step.status != "running":
             self.steps.setItem(row, 3, widgets.item(f"{step.seconds:.2f} s"))
             self.steps.setItem(row, 4, widgets.item(step.detail, tip=step.detail))
-        done = len([r for r in range(self.steps.rowCount())
-                    if widgets.cell_text(self.steps, r, 2) not in ("pending", "running")])
-        self.progress.setValue(done)
+        if step.status in ("pending", "running"):
+            self._ended.discard(step.id)
+        else:
+            self._ended.add(step.id)
+        self.progress.setValue(len(self._ended))
 
     def finished(self, result: Any) -> None:
         self._clock.stop()
@@ -296,23 +309,8 @@ class RollbackPage(Page):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
-def _trigger_board(target: Target, _task: Task) -> Any:
-    """``flagdeck triggers``: status, a verification with a short watch, the board."""
-    from flagdeck import flag_ops
-    from flagdeck.triggers import classify, save_board
-    from flagdeck.verify.runner import verify
-
-    status = flag_ops.status(target)
-    flags = {f.name: f.effective for f in status.report.flags}
-    report = verify(target, watch=True, window=2.0, save=False)
-    board = classify(target, report, flags)
-    save_board(target, board)
-    return board
-
-
 def _last_record(slug: str) -> dict[str, Any] | None:
     from flagdeck.rollback import record
 
     records = record.load_all(slug)
     return records[0] if records else None
-

@@ -88,13 +88,20 @@ class VerifyPage(Page):
         self._rows: dict[str, int] = {}
 
     def _sync(self) -> None:
-        running = any(t.name == "Verify" for t in self.session.runner.running)
-        self.run_button.setEnabled(not running and not self.session.activity.rollback_running)
-        self.bar.setVisible(running)
+        writing = self.session.exclusive
+        self.run_button.setEnabled(not self.session.verifying and writing is None)
+        self.run_button.setToolTip(f"{writing} is running: verify when it has finished" if writing else
+                                   "Run every check against the target now (Ctrl+Shift+V)")
+        self.bar.setVisible(self.session.verifying)
 
     # --- running ------------------------------------------------------------------------------------
 
     def run(self) -> None:
+        if self.session.exclusive is not None or self.session.verifying:
+            why = (f"{self.session.exclusive} is running: verify when it has finished" if self.session.exclusive
+                   else "a verification is running already")
+            self.say(why, "warning")
+            return
         self.banner.hide()
         self.table.setRowCount(0)
         self._rows = {}
@@ -157,7 +164,7 @@ class VerifyPage(Page):
 
                 return latest_report(target)
 
-            self.session.run("Last verification", work, lambda d: self.show_report(d) if d and "results" in d else
+            self.session.run("Last verification", work, lambda d: self.show_report(d) if d else
                              self.checklist.reload(), self.fail, quiet=True)
         else:
             self.checklist.reload()

@@ -143,6 +143,12 @@ def cell_data(t: QTableWidget, row: int, col: int) -> Any:
     return None if cell is None else cell.data(Qt.ItemDataRole.UserRole)
 
 
+def selected_data(t: QTableWidget) -> Any:
+    """The selected row's key: the UserRole data of its first cell (None when nothing is selected)."""
+    rows = t.selectionModel().selectedRows()
+    return cell_data(t, rows[0].row(), 0) if rows else None
+
+
 def set_cell_data(t: QTableWidget, row: int, col: int, data: Any) -> None:
     cell = t.item(row, col)
     if cell is not None:

@@ -4,7 +4,6 @@ the application and closing it quits."""
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -29,41 +28,23 @@ from flagdeck.targets.resolve import TargetOptions
 from flagdeck.ui import icons
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.backups_page import BackupsPage
+from flagdeck.ui.console.evidence_page import EvidencePage
 from flagdeck.ui.console.flags_page import FlagsPage
+from flagdeck.ui.console.history_page import HistoryPage
 from flagdeck.ui.console.log_page import LogPage
 from flagdeck.ui.console.page import ConsoleContext, Page
+from flagdeck.ui.console.perf_page import PerfPage
 from flagdeck.ui.console.rollback_page import RollbackPage
 from flagdeck.ui.console.target_dialog import TargetDialog
 from flagdeck.ui.console.verify_page import VerifyPage
-from flagdeck.ui.state import SHAPE_WORDS, Badge, FlagShape, clock, mode_line, rollback_flag, runs_on
+from flagdeck.ui.state import Badge, FlagShape, state_line
 from flagdeck.ui.workers import error_text
 
 FAULTS = ("data-loss", "slow=3", "error-rate=0.3", "leak=60", "crash-on-start")
 
 
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def page_classes() -> list[type[Page]]:
-    """Every page; Performance, Evidence and History only where their core is installed."""
-    pages: list[type[Page]] = [FlagsPage, RollbackPage, VerifyPage, BackupsPage, LogPage]
-    if _has("flagdeck.perf.runner") and _has("flagdeck.perf.charts"):
-        from flagdeck.ui.console.perf_page import PerfPage
-
-        pages.append(PerfPage)
-    if _has("flagdeck.evidence.export"):
-        from flagdeck.ui.console.evidence_page import EvidencePage
-
-        pages.append(EvidencePage)
-    if _has("flagdeck.history"):
-        from flagdeck.ui.console.history_page import HistoryPage
-
-        pages.append(HistoryPage)
-    return pages
+PAGES: tuple[type[Page], ...] = (FlagsPage, RollbackPage, VerifyPage, BackupsPage, LogPage, PerfPage, EvidencePage,
+                                 HistoryPage)
 
 
 class ConsoleWindow(QMainWindow):
@@ -76,7 +57,7 @@ class ConsoleWindow(QMainWindow):
         self.setWindowTitle("flagdeck")
         self.setWindowIcon(icons.app_icon())
         self.setMinimumSize(940, 600)
-        self.classes = page_classes()
+        self.classes = list(PAGES)
         self.pages: dict[str, Page] = {}
         self.quitting = False  # set by the app before it quits: the window then closes for real
 
@@ -249,16 +230,11 @@ class ConsoleWindow(QMainWindow):
         self.target_name.setText(session.label())
         self.target_name.setToolTip(session.location())
         snap = session.shape_snapshot()
-        if snap is None:
-            line = "reading…"
-        else:
-            flag = rollback_flag(snap) if shape in (FlagShape.ON, FlagShape.OFF) else None
-            what = f"{flag.name} is {'ON' if runs_on(snap, flag) else 'off'}" if flag else SHAPE_WORDS[shape]
-            if snap.error and shape in (FlagShape.UNKNOWN, FlagShape.NOT_FOUND):
-                what += f": {snap.error}"
-            line = f"{what} · {mode_line(snap)} · checked {clock(snap.checked_at)}"
-            if snap.pending_reload:
-                line += " · the page has not reloaded since the change"
+        line = state_line(snap, shape)
+        if snap is not None and snap.error and shape in (FlagShape.UNKNOWN, FlagShape.NOT_FOUND):
+            line += f" — {snap.error}"
+        if snap is not None and snap.pending_reload:
+            line += " · the page has not reloaded since the change"
         self.target_state.setText(line)
         self.target_state.setToolTip(session.tooltip())
         extra = session.activity_text()
