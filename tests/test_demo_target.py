@@ -29,6 +29,7 @@ from flagdeck.demo_target.options import parse_options, relaunch_argv
 from flagdeck.errors import UsageError
 from flagdeck.storage.cdp import browser_version
 from flagdeck.storage.leveldb_store import LevelDBStore
+from tests.conftest import cli_json
 from tests.demo_support import DemoTarget, subprocess_env
 
 ON = '{"USE_UNIFIED_DB_SERVICE": true}'
@@ -330,6 +331,10 @@ def test_flag_override_typo_string_and_invalid_json(shared: DemoTarget) -> None:
 def test_env_layer_is_beaten_by_the_override(make_target: Callable[..., DemoTarget]) -> None:
     target = make_target("--env", "VITE_USE_UNIFIED_DB_SERVICE=true")
     assert flags_of(target) == (True, "env", "unified")
+    status = cli_json("--user-data-dir", str(target.profile), "--debug-port", str(target.port), "status")
+    assert status["origin"] is None and status["report"]["flags"][0]["enabled"] is False  # nothing stored
+    assert status["page_origin"] == ORIGIN  # the app's only page: only it knows its build env
+    assert status["page_flags"] == {"USE_UNIFIED_DB_SERVICE": True}
     assert "[FeatureFlags] USE_UNIFIED_DB_SERVICE enabled via environment variable" in target.output()
     target.with_flags(OFF)
     assert flags_of(target) == (False, "localStorage", "original")

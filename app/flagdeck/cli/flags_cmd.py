@@ -116,7 +116,8 @@ def render_status(r: flag_ops.StatusResult) -> str:
         render_flags(r.report, r.page_flags),
     ]
     if r.page_flags is not None:
-        lines.append(f"page runs: from {r.page_flags_source} (a flag the app's build env turned on shows here only)")
+        page = f" of {r.page_origin}" if r.page_origin != r.origin else ""  # no override stored: its only page
+        lines.append(f"page runs: from {r.page_flags_source}{page} (a flag its build env turned on shows here only)")
     lines += [f"note: {n}" for n in r.notes]
     return "\n".join(lines)
 
