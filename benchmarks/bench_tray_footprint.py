@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.demo_support import DemoTarget
 from tests.ui.tray_process import tray_entry
-from tests.ui.xserver import XSession
+from tests.ui.xserver import XSession, stop_process
 
 START_LIMIT_S, RSS_LIMIT_MB, CPU_LIMIT_PCT = 1.5, 150.0, 0.5
 
@@ -68,16 +68,6 @@ def start_and_wait_icon(x: XSession, argv: list[str], env: dict[str, str]) -> tu
     raise RuntimeError(f"{argv}: no tray icon after 30 s")
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
 def ratio(figure: float, baseline: float) -> str:
     return f"{figure / baseline:.2f}x" if baseline > 0 else "n/a (baseline 0)"
 
@@ -111,7 +101,7 @@ def main() -> int:
                 proc, seconds = start_and_wait_icon(x, argv, env)
                 starts[name].append(seconds)
                 if i < args.starts - 1:
-                    stop(proc)
+                    stop_process(proc, 15)
                     time.sleep(0.3)
                 else:
                     procs.append(proc)
@@ -128,7 +118,7 @@ def main() -> int:
         rss_end = {name: p.memory_info().rss / 2**20 for name, p in handles.items()}
     finally:
         for proc in procs:
-            stop(proc)
+            stop_process(proc, 15)
         demo.kill()
         x.stop()
 

@@ -434,17 +434,13 @@ def test_a_real_rollback_is_recorded_and_alerted(hook: Hook, tmp_path: Path) -> 
     from flagdeck import history, rollback
     from flagdeck.evidence.export import export
     from flagdeck.rollback import run as rollback_run
-    from flagdeck.targets import launch
     from flagdeck.targets.resolve import TargetOptions, resolve
-    from tests.engines.chromium import Chromium
+    from tests.engines.chromium import page_app
     from tests.test_rollback import ON, SEED_PAGE
 
     notify.setup(hook.url, name="team")
-    page = tmp_path / "app.html"
-    page.write_text(SEED_PAGE)
-    browser = Chromium(tmp_path / "ud", debug_port=0, url=page.as_uri())
+    browser = page_app(tmp_path, SEED_PAGE)
     try:
-        launch.wait_ready(browser.port or 0, "file://", timeout=30)
         with browser.session() as s:
             s.evaluate(f"localStorage.setItem('featureFlags', {json.dumps(ON)})")
         target = resolve(TargetOptions(user_data_dir=tmp_path / "ud", debug_port=browser.port))

@@ -11,15 +11,9 @@ import pytest
 
 from flagdeck.targets import process
 from flagdeck.targets.process import Listener, ProcInfo
-from tests.engines.chromium import CHROMIUM, Chromium, free_port
+from tests.conftest import needs_chromium
+from tests.engines.chromium import Chromium, free_port, port_of
 from tests.live_support import FILE, QtWebEngineApp, listener_process, listening_socket
-
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
-
-
-def port_of(browser: Chromium) -> int:
-    assert browser.port is not None
-    return browser.port
 
 
 @pytest.fixture(scope="module")

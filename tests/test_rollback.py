@@ -9,7 +9,7 @@ from typing import Any
 from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.targets import launch
 from tests.conftest import needs_chromium, run_cli
-from tests.engines.chromium import Chromium
+from tests.engines.chromium import page_app
 
 ON = '{"USE_UNIFIED_DB_SERVICE":true}'
 OFF = '{"USE_UNIFIED_DB_SERVICE":false}'
@@ -73,11 +73,8 @@ def test_capture_takes_the_error_logs_by_the_evidence_rules(tmp_path: Path) -> N
 
 @needs_chromium
 def test_rollback_on_a_chromium_page(tmp_path: Path) -> None:
-    page = tmp_path / "app.html"
-    page.write_text(SEED_PAGE)
-    browser = Chromium(tmp_path / "ud", debug_port=0, url=page.as_uri())
+    browser = page_app(tmp_path, SEED_PAGE)
     try:
-        launch.wait_ready(browser.port or 0, "file://", timeout=30)
         with browser.session() as s:
             s.evaluate(f"localStorage.setItem('featureFlags', {json.dumps(ON)})")
             s.call("Page.reload")

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from flagdeck.targets import launch
 from tests.conftest import needs_chromium, run_cli
-from tests.engines.chromium import Chromium
+from tests.engines.chromium import page_app
 
 ON = '{"USE_UNIFIED_DB_SERVICE":true}'
 
@@ -134,11 +133,8 @@ setInterval(() => { const t = Date.now(); while (Date.now() - t < 90) {} }, 100)
 
 @needs_chromium
 def test_cpu_check_fails_on_a_busy_page(tmp_path: Path) -> None:
-    page = tmp_path / "busy.html"
-    page.write_text(BUSY_PAGE)
-    browser = Chromium(tmp_path / "ud", debug_port=0, url=page.as_uri())
+    browser = page_app(tmp_path, BUSY_PAGE, name="busy.html")
     try:
-        launch.wait_ready(browser.port or 0, "file://", timeout=30)
         proc = run_cli("--user-data-dir", str(tmp_path / "ud"), "--debug-port", str(browser.port), "--json",
                        "verify", "--only", "cpu", "--window", "2")
         result = json.loads(proc.stdout)["results"][0]

@@ -181,3 +181,25 @@ def write_profile(user_data_dir: Path, origins: dict[str, dict[str, str]]) -> No
     with Chromium(user_data_dir) as browser:
         for origin, items in origins.items():
             browser.set_items(origin, items)
+
+
+def port_of(browser: Chromium) -> int:
+    """The debug port of a browser started with one."""
+    assert browser.port is not None
+    return browser.port
+
+
+def page_app(folder: Path, html: str, name: str = "app.html") -> Chromium:
+    """Chromium showing ``html`` (saved as ``folder/name``) with a loopback debug port, its page
+    loaded; its user-data dir is ``folder/ud``. The caller closes it."""
+    from flagdeck.targets import launch
+
+    page = folder / name
+    page.write_text(html)
+    browser = Chromium(folder / "ud", debug_port=0, url=page.as_uri())
+    try:
+        launch.wait_ready(port_of(browser), "file://", timeout=30)
+    except BaseException:
+        browser.close()
+        raise
+    return browser

@@ -71,6 +71,14 @@ def _write_private(path: Path, data: bytes) -> None:
         raise StorageUnreadable(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
+def _remove(path: Path) -> None:
+    """Gone (or never there); a failure is one ``StorageUnreadable`` line."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise StorageUnreadable(f"cannot remove {path}: {exc.strerror or exc}") from exc
+
+
 class XdgAutostart:
     """An XDG Autostart entry; honours ``XDG_CONFIG_HOME``."""
 
@@ -114,10 +122,7 @@ class XdgAutostart:
         _write_private(self.path, "\n".join(lines).encode("utf-8"))
 
     def disable(self) -> None:
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise StorageUnreadable(f"cannot remove {self.path}: {exc.strerror or exc}") from exc
+        _remove(self.path)
 
 
 class MacLaunchAgent:
@@ -149,10 +154,7 @@ class MacLaunchAgent:
         _write_private(self.path, plistlib.dumps(data))
 
     def disable(self) -> None:
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise StorageUnreadable(f"cannot remove {self.path}: {exc.strerror or exc}") from exc
+        _remove(self.path)
 
 
 class WindowsRunKey:

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -53,9 +52,7 @@ class AlertsDialog(QDialog):
         row.addWidget(self.retry_button)
         layout.addLayout(row)
 
-        add = QGroupBox("Set up a webhook")
-        form = QFormLayout(add)
-        form.setContentsMargins(12, 16, 12, 12)
+        add, form = widgets.group("Set up a webhook", QFormLayout)
         self.name = QLineEdit("default")
         self.kind = QComboBox()
         self.kind.addItem("Slack-compatible ({text, blocks})", "slack")

@@ -10,11 +10,9 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -60,9 +58,7 @@ class BackupsPage(Page):
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.doubleClicked.connect(lambda _i: self.show_diff())
 
-        detail = QGroupBox("Selected backup")
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(12, 16, 12, 12)
+        detail, detail_layout = widgets.group("Selected backup", QVBoxLayout)
         self.info = widgets.muted("Select a backup.")
         detail_layout.addWidget(self.info)
         actions = QHBoxLayout()
@@ -81,9 +77,7 @@ class BackupsPage(Page):
         actions.addSpacing(16)
         actions.addWidget(self.open_button)
         detail_layout.addLayout(actions)
-        self.diff = QPlainTextEdit()
-        self.diff.setReadOnly(True)
-        self.diff.setFont(theme.mono_font())
+        self.diff = widgets.text_view()
         detail_layout.addWidget(self.diff, 1)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -144,8 +138,7 @@ class BackupsPage(Page):
         return widgets.selected_data(self.table)
 
     def current(self) -> Any | None:
-        ident = self.current_id()
-        return next((b for b in self._backups if b.id == ident), None)
+        return widgets.selected_of(self.table, self._backups)
 
     def _selected(self) -> None:
         b = self.current()

@@ -13,10 +13,8 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLineEdit,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -24,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from flagdeck.errors import UsageError
-from flagdeck.ui import icons, theme
+from flagdeck.ui import icons
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.workers import Task
@@ -43,9 +41,7 @@ class EvidencePage(Page):
     def __init__(self, ctx: ConsoleContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.path: Path | None = None
-        box = QGroupBox("Export a bundle")
-        form = QFormLayout(box)
-        form.setContentsMargins(12, 16, 12, 12)
+        box, form = widgets.group("Export a bundle", QFormLayout)
         self.folder = QLineEdit(str(default_folder()))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._pick_folder)
@@ -82,13 +78,8 @@ class EvidencePage(Page):
         form.addRow(self.step)
         self.layout_.addWidget(box)
 
-        result = QGroupBox("Bundle")
-        result_layout = QVBoxLayout(result)
-        result_layout.setContentsMargins(12, 16, 12, 12)
-        self.summary = QPlainTextEdit()
-        self.summary.setReadOnly(True)
-        self.summary.setFont(theme.mono_font())
-        self.summary.setPlaceholderText("No bundle exported in this session.")
+        result, result_layout = widgets.group("Bundle", QVBoxLayout)
+        self.summary = widgets.text_view("No bundle exported in this session.")
         actions = QHBoxLayout()
         self.open_button = QPushButton("Open folder")
         self.verify_button = QPushButton(icons.page_icon("verify"), "&Verify bundle")

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -91,9 +90,7 @@ class FlagsPage(Page):
     # --- building -----------------------------------------------------------------------------------
 
     def _edit_box(self) -> QGroupBox:
-        box = QGroupBox("Change a flag")
-        grid = QGridLayout(box)
-        grid.setContentsMargins(12, 16, 12, 12)
+        box, grid = widgets.group("Change a flag", QGridLayout)
         grid.setVerticalSpacing(8)
         self.name = QComboBox()
         self.name.setEditable(True)
@@ -131,9 +128,7 @@ class FlagsPage(Page):
         return box
 
     def _diff_box(self) -> QGroupBox:
-        box = QGroupBox("Diff against a backup")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(12, 16, 12, 12)
+        box, layout = widgets.group("Diff against a backup", QVBoxLayout)
         row = QHBoxLayout()
         self.backup = QComboBox()
         self.backup.setMinimumContentsLength(28)
@@ -141,10 +136,7 @@ class FlagsPage(Page):
         row.addWidget(self.backup, 1)
         row.addWidget(self.diff_button)
         layout.addLayout(row)
-        self.diff = QPlainTextEdit()
-        self.diff.setReadOnly(True)
-        self.diff.setFont(theme.mono_font())
-        self.diff.setPlaceholderText("Pick a backup and press Diff: what changed in the flags since, and the names "
+        self.diff = widgets.text_view("Pick a backup and press Diff: what changed in the flags since, and the names "
                                      "of other entries that changed (values are not shown).")
         layout.addWidget(self.diff, 1)
         self.diff_button.clicked.connect(self.show_diff)

@@ -14,11 +14,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -89,12 +87,8 @@ class HistoryPage(Page):
         self.table = widgets.table(COLUMNS, stretch=8, widths={3: 150})
         self.table.itemSelectionChanged.connect(self._selected)
 
-        detail = QGroupBox("Entry")
-        detail_layout = QHBoxLayout(detail)
-        detail_layout.setContentsMargins(12, 16, 12, 12)
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.details.setFont(theme.mono_font())
+        detail, detail_layout = widgets.group("Entry", QHBoxLayout)
+        self.details = widgets.text_view()
         form_box = QWidget()
         form = QFormLayout(form_box)
         form.setContentsMargins(0, 0, 0, 0)
@@ -159,8 +153,7 @@ class HistoryPage(Page):
         return widgets.selected_data(self.table)
 
     def current(self) -> Any | None:
-        ident = self.current_id()
-        return next((e for e in self._entries if e.id == ident), None)
+        return widgets.selected_of(self.table, self._entries)
 
     def _selected(self) -> None:
         e = self.current()

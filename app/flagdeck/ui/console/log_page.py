@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from flagdeck.ui.action_log import LogRecord
 from flagdeck.ui.console import widgets
@@ -24,16 +24,13 @@ class LogPage(Page):
 
     def __init__(self, ctx: ConsoleContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        mine = QGroupBox("This flagdeck (tray and console)")
-        mine_layout = QVBoxLayout(mine)
-        mine_layout.setContentsMargins(12, 16, 12, 12)
+        mine, mine_layout = widgets.group("This flagdeck (tray and console)", QVBoxLayout)
         self.table = widgets.table(SESSION_COLUMNS, stretch=6, widths={1: 250, 2: 140})
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         mine_layout.addWidget(self.table)
 
-        shared = QGroupBox("History database (every flagdeck process: CLI, tray, console)")
-        shared_layout = QVBoxLayout(shared)
-        shared_layout.setContentsMargins(12, 16, 12, 12)
+        shared, shared_layout = widgets.group("History database (every flagdeck process: CLI, tray, console)",
+                                              QVBoxLayout)
         row = QHBoxLayout()
         self.history_note = widgets.muted("")
         refresh = QPushButton("Refresh")

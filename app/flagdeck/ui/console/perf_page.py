@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -45,9 +44,7 @@ class PerfPage(Page):
         self.task: Task | None = None
         self._last_json: dict[str, Any] | None = None
 
-        options = QGroupBox("Comparison")
-        form = QFormLayout(options)
-        form.setContentsMargins(12, 16, 12, 12)
+        options, form = widgets.group("Comparison", QFormLayout)
         self.runs = QSpinBox()
         self.runs.setRange(1, 500)
         self.runs.setValue(10)
@@ -85,10 +82,7 @@ class PerfPage(Page):
         form.addRow(self.progress)
         form.addRow(self.progress_line)
 
-        self.summary = QPlainTextEdit()
-        self.summary.setReadOnly(True)
-        self.summary.setFont(theme.mono_font())
-        self.summary.setPlaceholderText("No comparison of this target yet.")
+        self.summary = widgets.text_view("No comparison of this target yet.")
         self.verdict = QLabel("")
         self.verdict.setWordWrap(True)
         self.charts = QWidget()

@@ -74,9 +74,7 @@ class RollbackPage(Page):
     # --- building -----------------------------------------------------------------------------------
 
     def _triggers_box(self) -> QGroupBox:
-        box = QGroupBox("Rollback triggers")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(12, 16, 12, 12)
+        box, layout = widgets.group("Rollback triggers", QVBoxLayout)
         row = QHBoxLayout()
         self.check_button = QPushButton(icons.page_icon("verify"), "Check &triggers")
         self.check_button.setToolTip("Run the checks (with a short memory/CPU watch) and classify them into the "
@@ -96,18 +94,14 @@ class RollbackPage(Page):
         return box
 
     def _checklist_box(self) -> QGroupBox:
-        box = QGroupBox("Pre-rollback checklist")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(12, 16, 12, 12)
+        box, layout = widgets.group("Pre-rollback checklist", QVBoxLayout)
         self.checklist = ChecklistTable(self.session, phases=("pre",), compact=True)
         self.checklist.failed.connect(self.fail)
         layout.addWidget(self.checklist)
         return box
 
     def _run_box(self) -> QGroupBox:
-        box = QGroupBox("Level 1: feature flag toggle")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(12, 16, 12, 12)
+        box, layout = widgets.group("Level 1: feature flag toggle", QVBoxLayout)
         layout.setSpacing(8)
         options = QHBoxLayout()
         options.addWidget(QLabel("Flag"))

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -60,17 +59,13 @@ class VerifyPage(Page):
         self.bar = widgets.busy_bar()
         self.layout_.addWidget(self.bar)
 
-        checks = QGroupBox("Checks")
-        checks_layout = QVBoxLayout(checks)
-        checks_layout.setContentsMargins(12, 16, 12, 12)
+        checks, checks_layout = widgets.group("Checks", QVBoxLayout)
         self.verdict = QLabel("No verification of this target yet.")
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         checks_layout.addWidget(self.verdict)
         self.table = widgets.table(COLUMNS, stretch=4)
         checks_layout.addWidget(self.table, 1)
-        manual = QGroupBox("For a person: post-rollback and manual validation")
-        manual_layout = QVBoxLayout(manual)
-        manual_layout.setContentsMargins(12, 16, 12, 12)
+        manual, manual_layout = widgets.group("For a person: post-rollback and manual validation", QVBoxLayout)
         self.checklist = ChecklistTable(self.session, phases=("post", "validation"))
         self.checklist.failed.connect(self.fail)
         manual_layout.addWidget(self.checklist)

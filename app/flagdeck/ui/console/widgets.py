@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -10,9 +10,12 @@ from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
+    QPlainTextEdit,
     QProgressBar,
     QTableWidget,
     QTableWidgetItem,
@@ -53,6 +56,23 @@ def section(title: str) -> QLabel:
     label = QLabel(title)
     label.setObjectName("sectionTitle")
     return label
+
+
+def group[L: QLayout](title: str, layout: type[L]) -> tuple[QGroupBox, L]:
+    """A titled box with the console's inner margins, and its layout."""
+    box = QGroupBox(title)
+    inner = layout(box)
+    inner.setContentsMargins(12, 16, 12, 12)
+    return box, inner
+
+
+def text_view(placeholder: str = "") -> QPlainTextEdit:
+    """Read-only monospaced text (diffs, details, summaries)."""
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setFont(theme.mono_font())
+    view.setPlaceholderText(placeholder)
+    return view
 
 
 def muted(text: str = "") -> QLabel:
@@ -147,6 +167,12 @@ def selected_data(t: QTableWidget) -> Any:
     """The selected row's key: the UserRole data of its first cell (None when nothing is selected)."""
     rows = t.selectionModel().selectedRows()
     return cell_data(t, rows[0].row(), 0) if rows else None
+
+
+def selected_of(t: QTableWidget, items: Iterable[Any]) -> Any | None:
+    """The one of ``items`` (objects with an ``id``) whose id the selected row carries."""
+    ident = selected_data(t)
+    return None if ident is None else next((i for i in items if i.id == ident), None)
 
 
 def set_cell_data(t: QTableWidget, row: int, col: int, data: Any) -> None:
