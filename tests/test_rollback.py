@@ -195,3 +195,21 @@ def test_launch_starts_with_a_debug_port(start_demo: Any) -> None:
     assert again.returncode == 3 and "--restart" in again.stderr
     restarted = json.loads(run_cli(*ud, "--json", "launch", "--restart").stdout)
     assert restarted["pid"] != started["pid"]
+
+
+@needs_chromium
+def test_closing_an_app_asks_only_its_own_port(tmp_path: Path, running_chromium: Any,
+                                               chromium_profile: Path) -> None:
+    """A stale port naming another program's browser: that browser is not told to close; the app
+    gets a signal instead and its storage lock is let go."""
+    from flagdeck.targets.locate import leveldb_in
+
+    (tmp_path / "other").mkdir()
+    other = page_app(tmp_path / "other", "<title>another program</title>")
+    try:
+        lock = leveldb_in(chromium_profile)[1] / "LOCK"
+        launch.close_gracefully(running_chromium.proc.pid, lock, port=other.port, timeout=30)
+        assert running_chromium.proc.poll() is not None
+        assert other.proc.poll() is None  # Browser.close never reached the other browser
+    finally:
+        other.close()

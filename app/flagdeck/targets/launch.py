@@ -28,7 +28,7 @@ import psutil
 
 from flagdeck import paths
 from flagdeck.demo_target import state_file
-from flagdeck.errors import LiveError, TargetBusy, UsageError
+from flagdeck.errors import FlagdeckError, LiveError, TargetBusy, UsageError
 from flagdeck.targets import process
 from flagdeck.targets.presets import expand
 from flagdeck.targets.resolve import Target
@@ -107,7 +107,8 @@ def spec_for(target: Target, port: int | None = None, *, running: process.ProcIn
         return LaunchSpec(tuple(new), port, "demo", None, env, "demo preset")
     preset = target.preset
     for candidate in preset.launch if preset else ():
-        exe = shutil.which(candidate) or (str(expand(candidate)) if expand(candidate).exists() else None)
+        path = expand(candidate)
+        exe = shutil.which(candidate) or (str(path) if path.exists() else None)
         if exe and preset:
             argv = [exe]
             if preset.name == "chromium" and target.user_data_dir:
@@ -190,19 +191,24 @@ def _wait_exit(proc: psutil.Process, timeout: float) -> None:
 
 
 def close_gracefully(pid: int, lock_file: Path, *, port: int | None = None, timeout: float = 30.0) -> float:
-    """Ask the app to quit (``Browser.close``, else SIGTERM), wait for it and its storage lock."""
+    """Ask the app to quit (``Browser.close``, else SIGTERM), wait for it and its storage lock.
+
+    ``Browser.close`` goes only to a port that passes the live gate (loopback, listened on by the
+    process that holds this storage): a stale ``DevToolsActivePort`` may name another program's."""
     start_t = time.monotonic()
     asked = False
     if port is not None:
         try:
             from flagdeck.storage import cdp
+            from flagdeck.storage.live_store import check_debug_port
 
+            check_debug_port(port, leveldb_dir=lock_file.parent)
             ws = cdp.browser_version(port)["webSocketDebuggerUrl"]
             with cdp.CDPSession(ws, timeout=5) as browser:
                 browser.call("Browser.close", timeout=5)
             asked = True
-        except (LiveError, KeyError):
-            asked = False  # QtWebEngine has no Browser.close; fall back to a signal
+        except (FlagdeckError, KeyError):
+            asked = False  # not the app's port, or QtWebEngine (no Browser.close): a signal instead
     try:
         proc = psutil.Process(pid)
         if not asked:
