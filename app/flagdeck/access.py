@@ -12,7 +12,7 @@ backup before the first byte changes, the store closed whatever happens.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from flagdeck.backups import Backup, BackupStore, PendingBackup
@@ -68,11 +68,18 @@ def open_read(target: Target) -> Opened:
     return Opened(offline, notes)
 
 
-def resolve_origin(store: LocalStorageStore, target: Target, *, for_write: bool = False) -> str | None:
-    """The origin to use: the explicit/preset one, else the one holding the storage key."""
+def resolve_origin(store: LocalStorageStore, target: Target, *, for_write: bool = False,
+                   among: Sequence[str] | None = None) -> str | None:
+    """The origin to use: the explicit/preset one, else the one holding the storage key.
+
+    ``among``: the store's ``origins()`` when the caller has listed them already (not listed again).
+    """
     if target.origin:
         return target.origin
-    holders = store.origins_with_key(target.storage_key)
+    if among is None:
+        holders = store.origins_with_key(target.storage_key)
+    else:
+        holders = [o for o in among if store.get(o, target.storage_key) is not None]
     if len(holders) == 1:
         return holders[0]
     if len(holders) > 1:
@@ -82,7 +89,7 @@ def resolve_origin(store: LocalStorageStore, target: Target, *, for_write: bool 
         )
     if not for_write:
         return None
-    known = store.origins()
+    known = store.origins() if among is None else among
     raise OriginError(
         f"no origin in {store.location} holds {target.storage_key}",
         hint="pass --origin ORIGIN to create it there"
@@ -141,7 +148,7 @@ class WriteSession:
 @contextlib.contextmanager
 def write_session(
     target: Target, *, reason: str, note: str | None = None, backups: BackupStore | None = None,
-    lock_wait: float | None = None, keep_unused_backup: bool = False, live_store: LocalStorageStore | None = None,
+    keep_unused_backup: bool = False, live_store: LocalStorageStore | None = None,
 ) -> Iterator[WriteSession]:
     """Lock, open for writing, back up the origin (and the folder offline), then yield.
 
@@ -149,7 +156,7 @@ def write_session(
     ``live_store``: an open live store to write through (the caller keeps and closes it).
     """
     backups = backups or BackupStore()
-    with target_lock(target.slug, purpose=reason, wait=lock_wait):
+    with target_lock(target.slug, purpose=reason):
         live, notes = (live_store, []) if live_store is not None else _try_live(target)
         pending: PendingBackup | None = None
         store: LocalStorageStore
@@ -171,7 +178,9 @@ def write_session(
             try:
                 origin = resolve_origin(store, target, for_write=True)
                 assert origin is not None
-                backup = pending.finish(origin, store.entries(origin), store.get(origin, target.storage_key))
+                entries = store.entries(origin)
+                flag_value = next((e.value for e in entries if e.key == target.storage_key), None)
+                backup = pending.finish(origin, entries, flag_value)
             except BaseException:
                 pending.abandon()
                 raise

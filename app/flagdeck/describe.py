@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from flagdeck.storage.flags import js_repr
 
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+ABSENT = "(absent)"
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
@@ -20,10 +19,21 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
+def short(text: str | None, width: int) -> str:
+    """``text`` cut to ``width`` characters (an ellipsis marks the cut); ``(absent)`` for None."""
+    if text is None:
+        return ABSENT
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def side(value: Any, present: bool) -> str:
+    """One side of a change: the value as JSON, or ``(absent)``."""
+    return js_repr(value) if present else ABSENT
+
+
 def change_text(change: Any, *, arrow: str = "->") -> str:
     """A ``flag_ops.Change``: ``FLAG: before -> after`` with ``(absent)`` for a missing side."""
-    before = _js(change.before) if change.before_present else "(absent)"
-    after = _js(change.after) if change.after_present else "(absent)"
+    before, after = side(change.before, change.before_present), side(change.after, change.after_present)
     return f"{change.flag}: {before} {arrow} {after}"
 
 
@@ -35,8 +45,7 @@ def diff_text(diff: Any, *, arrow: str = "->") -> str:
     if not diff.flag_changes:
         lines.append(f"{diff.backup.storage_key}: unchanged")
     for c in diff.flag_changes:
-        before = _js(c.before) if c.before_present else "(absent)"
-        after = _js(c.after) if c.after_present else "(absent)"
+        before, after = side(c.before, c.before_present), side(c.after, c.after_present)
         lines.append(f"  {c.flag}: {before} (backup) {arrow} {after} (now)")  # which side is which
     e = diff.entries
     if e.added or e.removed or e.changed:

@@ -15,6 +15,7 @@ from flagdeck.backups import Backup, BackupStore
 from flagdeck.errors import FlagdeckError, NeedsConfirmation, UsageError
 from flagdeck.storage import json_edit
 from flagdeck.storage.flags import FlagDocument, FlagReport, check_assignment, evaluate
+from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.storage.store import Entry, LocalStorageStore
 from flagdeck.targets.resolve import Target
 
@@ -71,9 +72,9 @@ def status(target: Target) -> StatusResult:
 
 def status_from(target: Target, store: LocalStorageStore, notes: Sequence[str] = ()) -> StatusResult:
     """:func:`status` on a store the caller opened (and closes): one snapshot for all it reads."""
-    origin = access.resolve_origin(store, target)
-    raw = store.get(origin, target.storage_key) if origin else None
     origins = store.origins()
+    origin = access.resolve_origin(store, target, among=origins)
+    raw = store.get(origin, target.storage_key) if origin else None
     notes = list(notes)
     if origin is None:
         notes.append(f"no origin holds {target.storage_key}: the app runs on its defaults"
@@ -188,8 +189,7 @@ def _write_flags(
 
 def take_backup(target: Target, note: str | None = None, backups: BackupStore | None = None) -> Backup:
     """A manual backup: same as the one before a write, without the write."""
-    opened_backups = backups or BackupStore()
-    with access.write_session(target, reason="manual", note=note, backups=opened_backups,
+    with access.write_session(target, reason="manual", note=note, backups=backups,
                               keep_unused_backup=True) as session:
         return session.backup
 
@@ -291,8 +291,6 @@ def restore_backup(
 
 def _restore_folder(target: Target, backup: Backup, diff: DiffResult, store_b: BackupStore) -> RestoreResult:
     """Make the whole LevelDB hold exactly what the backup's folder copy holds, in one batch."""
-    from flagdeck.storage.leveldb_store import LevelDBStore
-
     if not backup.folder_copy:
         raise UsageError(f"backup {backup.id} has no folder copy (live backup, or pruned by retention)",
                          hint="restore with --scope entries instead")

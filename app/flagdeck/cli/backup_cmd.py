@@ -10,7 +10,7 @@ from flagdeck import flag_ops
 from flagdeck.backups import Backup, BackupStore
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
-from flagdeck.describe import diff_text
+from flagdeck.describe import diff_text, short
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,14 +53,8 @@ def render_backups(backups: list[Backup]) -> str:
     if not backups:
         return "no backups yet"
     rows = [[b.id, b.created[:19].replace("T", " "), b.mode, b.reason, b.origin,
-             _short(b.flag_value), "yes" if b.folder_copy else "no", b.note or ""] for b in backups]
+             short(b.flag_value, 40), "yes" if b.folder_copy else "no", b.note or ""] for b in backups]
     return table(rows, ["ID", "CREATED", "MODE", "REASON", "ORIGIN", "FLAGS", "FOLDER", "NOTE"])
-
-
-def _short(text: str | None, width: int = 40) -> str:
-    if text is None:
-        return "(absent)"
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def cmd_diff(args: argparse.Namespace, ctx: Context) -> Any:
@@ -75,10 +69,7 @@ def render_diff(d: flag_ops.DiffResult) -> str:
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> Any:
     def confirm(diff: flag_ops.DiffResult) -> bool:
-        if not ctx.json:
-            print(render_diff(diff))
-        else:
-            print(render_diff(diff), file=sys.stderr)
+        print(render_diff(diff), file=sys.stderr if ctx.json else sys.stdout)
         if args.yes:
             return True
         if not sys.stdin.isatty():

@@ -7,10 +7,11 @@ from typing import Any
 
 from flagdeck import flag_ops
 from flagdeck.cli.context import Context
-from flagdeck.cli.output import js, table
+from flagdeck.cli.output import table
 from flagdeck.describe import change_text
 from flagdeck.errors import UsageError
 from flagdeck.storage.flags import FlagReport, parse_assignment
+from flagdeck.storage.flags import js_repr as js
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

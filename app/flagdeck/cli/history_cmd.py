@@ -8,6 +8,7 @@ from typing import Any
 from flagdeck import history
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
+from flagdeck.describe import short
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,16 +54,10 @@ def render_entries(entries: list[history.HistoryEntry]) -> str:
     for e in entries:
         change = ""
         if e.before is not None or e.after is not None:
-            change = f"{_short(e.before)} -> {_short(e.after)}"
+            change = f"{short(e.before, 36)} -> {short(e.after, 36)}"
         rows.append([str(e.id), e.time[:19].replace("T", " "), e.kind, e.target_name or "-", e.user, e.how,
                      e.outcome, e.message or change or ""])
     return table(rows, ["ID", "WHEN (UTC)", "KIND", "TARGET", "WHO", "HOW", "OUTCOME", "WHAT"])
-
-
-def _short(text: str | None, width: int = 36) -> str:
-    if text is None:
-        return "(absent)"
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def cmd_annotate(args: argparse.Namespace, ctx: Context) -> Any:

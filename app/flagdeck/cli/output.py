@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from flagdeck.describe import table
 from flagdeck.jsonable import to_jsonable
 
-__all__ = ["emit", "js", "print_json", "table", "to_jsonable"]
+__all__ = ["emit", "print_json", "table", "to_jsonable"]
 
 
 def print_json(obj: Any, out: TextIO | None = None) -> None:
@@ -28,5 +28,3 @@ def emit(result: Any, as_json: bool, render: Callable[[Any], str]) -> None:
             print(text)
 
 
-def js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

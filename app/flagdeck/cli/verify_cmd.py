@@ -8,7 +8,7 @@ from typing import Any
 
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
-from flagdeck.errors import ExitCode
+from flagdeck.errors import ExitCode, UsageError
 from flagdeck.storage.flags import parse_assignment
 from flagdeck.triggers import TriggerBoard, check
 from flagdeck.verify import checklist
@@ -54,8 +54,6 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> Any:
     if only:
         unknown = [x for x in only if x not in CHECK_IDS]
         if unknown:
-            from flagdeck.errors import UsageError
-
             raise UsageError(f"unknown check(s): {', '.join(unknown)}", hint=f"known: {', '.join(CHECK_IDS)}")
     expect = dict(parse_assignment(a) for a in args.expect)
     if not ctx.json:

@@ -111,9 +111,7 @@ class CDPSession:
         self.buffer_events = buffer_events
         try:
             self._ws = connect(ws_url, max_size=None, open_timeout=timeout, close_timeout=2).__enter__()
-        except (OSError, TimeoutError, ConnectionClosed) as exc:
-            raise LiveError(f"cannot open DevTools session {ws_url}: {exc}") from exc
-        except Exception as exc:  # websockets raises InvalidHandshake & co. for a non-DevTools peer
+        except Exception as exc:  # OSError, timeouts, InvalidHandshake & co. (a non-DevTools peer)
             raise LiveError(f"cannot open DevTools session {ws_url}: {exc}") from exc
         self._ids = itertools.count(1)
         self._pending: dict[int, queue.Queue[dict[str, Any]]] = {}
@@ -216,16 +214,11 @@ class CDPSession:
         with self._event_cond:
             return list(self._events.get(method, []))
 
-    def clear_events(self, method: str | None = None, *, prefix: str | None = None) -> None:
-        """Drop buffered events: all, one method's, or every method starting with ``prefix``."""
+    def clear_events(self, *, prefix: str) -> None:
+        """Drop the buffered events of every method starting with ``prefix``."""
         with self._event_cond:
-            if prefix is not None:
-                for name in [m for m in self._events if m.startswith(prefix)]:
-                    del self._events[name]
-            elif method is None:
-                self._events.clear()
-            else:
-                self._events.pop(method, None)
+            for name in [m for m in self._events if m.startswith(prefix)]:
+                del self._events[name]
 
     def wait_event(
         self, method: str, *, timeout: float = 10.0, predicate: Callable[[Event], bool] | None = None,

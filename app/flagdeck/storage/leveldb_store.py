@@ -46,10 +46,9 @@ def check_leveldb_dir(path: Path) -> None:
         raise StorageUnreadable(f"{path}: CURRENT names {manifest!r}, which is missing (corrupt LevelDB)")
 
 
-def copy_leveldb_dir(src: Path, dst: Path) -> int:
-    """Copy the LevelDB files of ``src`` into a new folder ``dst`` (0700, files 0600); bytes copied."""
+def copy_leveldb_dir(src: Path, dst: Path) -> None:
+    """Copy the LevelDB files of ``src`` into a new folder ``dst`` (0700, files 0600)."""
     dst.mkdir(mode=0o700, parents=True, exist_ok=False)
-    total = 0
     for entry in os.scandir(src):
         if entry.name in _SKIP_FILES or not entry.is_file(follow_symlinks=False):
             continue
@@ -61,8 +60,6 @@ def copy_leveldb_dir(src: Path, dst: Path) -> int:
         except PermissionError as exc:
             raise StorageUnreadable(f"permission denied reading {entry.path}") from exc
         os.chmod(target, 0o600)
-        total += entry.stat(follow_symlinks=False).st_size
-    return total
 
 
 def _translate(exc: Exception, path: Path) -> Exception:

@@ -185,15 +185,15 @@ class LiveStore:
 
     Holds one DevTools session per page it has used; :meth:`close` closes them. Use it from one
     thread at a time (the UI's worker).
-    ``use_domstorage=False`` goes through ``Runtime.evaluate`` only (for engines whose DOMStorage
-    domain is missing or broken, and to test that path).
+    ``use_domstorage`` turns False (``Runtime.evaluate`` only) when the engine's DOMStorage domain
+    is missing or broken; tests set it to exercise that path.
     """
 
     mode: Mode = "live"
 
     def __init__(
         self, port: int, *, host: str = cdp.LOOPBACK, owner: ProcInfo | None = None,
-        leveldb_dir: Path | None = None, timeout: float = 10.0, use_domstorage: bool = True,
+        leveldb_dir: Path | None = None, timeout: float = 10.0,
     ) -> None:
         cdp.require_loopback(host)
         self.port = port
@@ -201,7 +201,7 @@ class LiveStore:
         self.owner = owner
         self.leveldb_dir = leveldb_dir
         self.timeout = timeout
-        self.use_domstorage = use_domstorage
+        self.use_domstorage = True
         who = f" ({_who(owner)})" if owner else ""
         self.location = f"DevTools {host}:{port}{who}"
         self._pages: list[PageTarget] | None = None

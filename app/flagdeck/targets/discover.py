@@ -26,12 +26,12 @@ class TargetInfo:
 
 
 def describe(preset: Preset) -> TargetInfo:
-    profiles = locate.installed_dirs(preset)
+    found = list(locate.installed_dirs(preset))
+    profiles = [root for root, _ in found]
     locked = False
     port = None
     holders: list[process.ProcInfo] = []
-    for root in profiles:
-        _, leveldb = locate.leveldb_in(root)
+    for root, leveldb in found:
         holder = process.lock_holder(leveldb / "LOCK")
         if holder is not None:
             locked = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from flagdeck.errors import TargetNotFound
@@ -71,15 +72,14 @@ def candidate_dirs(preset: Preset) -> list[Path]:
     return seen
 
 
-def installed_dirs(preset: Preset) -> list[Path]:
-    """Candidate dirs that hold localStorage on this machine."""
-    found = []
+def installed_dirs(preset: Preset) -> Iterator[tuple[Path, Path]]:
+    """(user-data root, leveldb folder) of each candidate dir that holds localStorage on this
+    machine, in :func:`candidate_dirs` order (looked at one by one: the first may be all it takes)."""
     for path in candidate_dirs(preset):
         try:
-            found.append(leveldb_in(path)[0])
+            yield leveldb_in(path)
         except TargetNotFound:
             continue
-    return found
 
 
 def debug_port_from_profile(user_data_dir: Path) -> int | None:

@@ -128,12 +128,10 @@ def resolve(opts: TargetOptions) -> Target:
 
 
 def _from_preset(preset: Preset) -> tuple[Path, Path]:
+    found = next(locate.installed_dirs(preset), None)
+    if found is not None:
+        return found
     tried = locate.candidate_dirs(preset)
-    for path in tried:
-        try:
-            return locate.leveldb_in(path)
-        except TargetNotFound:
-            continue
     hint = "run it once so it creates its storage, or give --user-data-dir"
     if preset.name == DEFAULT_PRESET:
         hint = "start it once with: flagdeck demo-target (or run ./flagdeck.sh demo)"

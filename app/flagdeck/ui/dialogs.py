@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from flagdeck import describe
+from flagdeck.storage.flags import js_repr as js
 from flagdeck.ui import icons
-from flagdeck.ui.texts import js, short_name
+from flagdeck.ui.texts import short_name
 
 MODE_TEXT = {
     "live": "The app is running and answers over DevTools: flagdeck writes the flag live and reloads the page.",

@@ -22,11 +22,12 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from flagdeck import flag_ops, paths
 from flagdeck.errors import FlagdeckError, TargetBusy
+from flagdeck.storage.flags import js_repr as js
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
 from flagdeck.ui import state
 from flagdeck.ui.action_log import ActionLog
 from flagdeck.ui.state import Activity, Badge, FlagShape, Snapshot
-from flagdeck.ui.texts import js, options_label, rollback_summary, short_name, write_summary
+from flagdeck.ui.texts import options_label, rollback_summary, short_name, write_summary
 from flagdeck.ui.watch import DevToolsWatch, FileWatch
 from flagdeck.ui.workers import Task, TaskRunner, error_text
 

@@ -3,7 +3,6 @@ write's summary, a rollback's outcome. Rendering only: they read result values, 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,6 @@ def short_name(name: str) -> str:
         return parts[-1] if parts else name
     return name
 
-
-def js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def write_summary(result: flag_ops.WriteResult) -> str:

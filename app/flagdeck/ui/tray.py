@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from flagdeck.describe import short
 from flagdeck.errors import FlagdeckError
 from flagdeck.ui import icons
 from flagdeck.ui.actions import Flows
@@ -142,7 +143,7 @@ class Tray(QObject):
                              enabled=False)
         else:
             why = SHAPE_WORDS[shape] if shape is not FlagShape.UNKNOWN else "unknown"
-            self._action(f"Flags {why}" + (f": {_short(snap.error)}" if snap and snap.error else ""), "no-flags",
+            self._action(f"Flags {why}" + (f": {short(snap.error, 70)}" if snap and snap.error else ""), "no-flags",
                          enabled=False)
         self.menu.addSeparator()
 
@@ -220,8 +221,3 @@ class Tray(QObject):
         except FlagdeckError as exc:
             self.session.notified.emit("Start at login", error_text(exc), "error")
 
-
-def _short(text: str | None, width: int = 70) -> str:
-    if not text:
-        return ""
-    return text if len(text) <= width else text[: width - 1] + "…"

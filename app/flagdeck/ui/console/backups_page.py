@@ -20,18 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from flagdeck import flag_ops
+from flagdeck.describe import short
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.dialogs import SCOPE_TEXT, diff_text
 
 COLUMNS = ["Created (UTC)", "Reason", "Mode", "Origin", "Flags then", "Folder copy", "Note", "ID"]
-
-
-def _short(text: str | None, width: int = 44) -> str:
-    if text is None:
-        return "(absent)"
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class BackupsPage(Page):
@@ -122,7 +117,7 @@ class BackupsPage(Page):
                 widgets.item(b.reason, bold=b.reason == "rollback"),
                 widgets.item(b.mode),
                 widgets.item(b.origin),
-                widgets.item(_short(b.flag_value), tip=b.flag_value or "(absent)"),
+                widgets.item(short(b.flag_value, 44), tip=b.flag_value or "(absent)"),
                 widgets.item("yes" if b.folder_copy else "no"),
                 widgets.item(b.note or "", tip=b.note or ""),
                 widgets.item(b.id, colour=theme.MUTED),

@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
 from flagdeck import flag_ops
 from flagdeck.errors import FlagdeckError
 from flagdeck.storage.flags import FlagDocument, check_assignment, js_truthy, parse_assignment
+from flagdeck.storage.flags import js_repr as js
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.dialogs import diff_text
 from flagdeck.ui.state import MODE_WORDS, Badge, FlagShape, runs_on
-from flagdeck.ui.texts import js, write_summary
+from flagdeck.ui.texts import write_summary
 from flagdeck.ui.workers import error_text
 
 COLUMNS = ["Flag", "Page runs", "Stored", "Default", "Effective", "Source", "Description"]
