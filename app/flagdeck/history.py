@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from flagdeck import paths
+from flagdeck.describe import change_text
 from flagdeck.errors import FlagdeckError, StorageUnreadable, UsageError
+from flagdeck.storage.flags import js_repr
 
 if TYPE_CHECKING:
     from flagdeck.evidence.redact import Redactor
@@ -261,17 +263,9 @@ def try_record(kind: str, target: TargetLike | None, **kwargs: Any) -> int | Non
         return None
 
 
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def record_flag_write(result: Any) -> int | None:
     """The row for a ``flag_ops.WriteResult`` (one line at the end of ``write_flags``)."""
-    def side(value: Any, present: bool) -> str:
-        return _js(value) if present else "(absent)"
-
-    changes = "; ".join(f"{c.flag}: {side(c.before, c.before_present)} -> {side(c.after, c.after_present)}"
-                        for c in result.changes) or "no change"
+    changes = "; ".join(change_text(c) for c in result.changes) or "no change"
     backup = result.backup
     return try_record("flag-write", result.target, before=result.before, after=result.after, message=changes,
                       details={"mode": result.mode, "origin": result.origin, "backup": backup.id if backup else None,
@@ -299,7 +293,7 @@ def record_rollback(result: Any, *, version: str | None = None, bundle: str | Pa
     write = getattr(result, "write", None)
     error = getattr(result, "error", None)
     outcome: Outcome = "failed" if result.outcome == "failed" else "ok"
-    message = f"{result.outcome}: {plan.flag} -> {_js(plan.value)} ({plan.mode})"
+    message = f"{result.outcome}: {plan.flag} -> {js_repr(plan.value)} ({plan.mode})"
     if error is not None:
         message += f": {error}"
     record_dir = str(Path(result.record_path).parent) if getattr(result, "record_path", "") else None
@@ -397,12 +391,13 @@ def annotate(entry_id: int, issue: str | None = None, resolution: str | None = N
     """Add the issue link, resolution or app version to a row after the fact (the runbook's table)."""
     if issue is None and resolution is None and version is None:
         raise UsageError("nothing to annotate", hint="give --issue, --resolution or --version")
-    get(entry_id)
     sets = [(col, val) for col, val in (("issue", issue), ("resolution", resolution), ("version", version))
             if val is not None]
     with _db() as conn:
-        conn.execute(f"UPDATE entries SET {', '.join(f'{c} = ?' for c, _ in sets)} WHERE id = ?",
-                     [v for _, v in sets] + [entry_id])
+        updated = conn.execute(f"UPDATE entries SET {', '.join(f'{c} = ?' for c, _ in sets)} WHERE id = ?",
+                               [v for _, v in sets] + [entry_id]).rowcount
+    if updated == 0:
+        raise UsageError(f"no history entry {entry_id}", hint="flagdeck history lists them")
     return get(entry_id)
 
 

@@ -56,18 +56,9 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_export(r: Any) -> str:
-    lines = []
-    if not r.redaction.enabled:
-        lines.append(f"WARNING: {r.redaction.headline()}")
-    lines.append(f"evidence bundle: {r.path}")
-    lines.append(f"  {r.files} files, {r.zip_bytes / 1e6:.2f} MB, {r.mode}, {r.pages} page(s), "
-                 f"{r.screenshots} screenshot(s), {r.seconds:.1f} s")
-    if r.redaction.enabled:
-        lines.append(f"  {r.redaction.headline()}")
-    lines += [f"note: {n}" for n in r.notes]
-    lines.append("open data/report.html inside it first; check it with: flagdeck evidence verify "
-                 f"{r.path.name}")
-    return "\n".join(lines)
+    return "\n".join(r.summary_lines(f"evidence bundle: {r.path}",
+                                     "open data/report.html inside it first; check it with: flagdeck evidence "
+                                     f"verify {r.path.name}", indent="  "))
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> Any:
@@ -76,11 +67,8 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> Any:
     check = verify_zip(Path(args.file).expanduser())
     if not check.ok:
         if not ctx.json:
-            for label, items in (("altered", check.altered), ("missing", check.missing), ("extra", check.extra)):
-                for item in items:
-                    print(f"{label}: {item}")
-            for problem in check.problems:
-                print(f"problem: {problem}")
+            for line in check.detail_lines():
+                print(line)
         raise BagInvalid(check)
     ctx.emit(check, lambda c: c.summary())
     return check

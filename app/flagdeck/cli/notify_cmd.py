@@ -61,8 +61,7 @@ def render_status(s: Any) -> str:
                            ["NAME", "KIND", "URL", "SINCE"]))
     else:
         lines.append("no webhook set up (flagdeck notify setup --url URL)")
-    waiting = [m for m in s.pending if m.state == "pending"]
-    failed = [m for m in s.pending if m.state != "pending"]
+    waiting, failed = s.waiting, s.failed
     stuck = [m for m in failed if not m.retryable]
     lines.append(f"outbox: {len(waiting)} pending, {len(failed)} failed (retried on the next flagdeck run"
                  + (f"; {len(stuck)} only by flagdeck notify retry: the webhook refused them" if stuck else "") + ")")
@@ -88,7 +87,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> Any:
     ctx.emit(results, lambda rs: "\n".join(
         [f"{r.id}: {'delivered' if r.delivered else 'skipped (being sent elsewhere)' if r.skipped else r.error}"
          for r in rs]) or "outbox empty")
-    failed = [r for r in results if not r.delivered and not r.skipped]
+    failed = [r for r in results if r.failed]
     if failed:
         raise CheckFailed(f"{len(failed)} alert(s) not delivered; they stay in the outbox")
     return results

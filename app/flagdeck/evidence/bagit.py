@@ -81,7 +81,7 @@ def write_zip(
             zf.writestr(info, data, compress_type=level)
             return hashlib.sha256(data).hexdigest()
 
-        put("bagit.txt", BAGIT_TXT)
+        bagit_sha = put("bagit.txt", BAGIT_TXT)
         manifest: list[str] = []
         seen: set[str] = set()
         octets = count = 0
@@ -99,7 +99,7 @@ def write_zip(
         fields = {"Bagging-Date": datetime.now(UTC).strftime("%Y-%m-%d"),
                   "Payload-Oxum": f"{octets}.{count}", **info}
         bag_info = "".join(f"{k}: {_one_line(v)}\n" for k, v in fields.items()).encode()
-        tags = {"bagit.txt": hashlib.sha256(BAGIT_TXT).hexdigest(),
+        tags = {"bagit.txt": bagit_sha,
                 "bag-info.txt": put("bag-info.txt", bag_info),
                 "manifest-sha256.txt": put("manifest-sha256.txt", manifest_bytes)}
         put("tagmanifest-sha256.txt", "".join(f"{h}  {p}\n" for p, h in sorted(tags.items())).encode())
@@ -146,6 +146,12 @@ class BagCheck:
         if not self.payload_oxum_ok and not self.problems:
             parts.append("Payload-Oxum does not match the payload")
         return f"{self.path.name}: bag {self.bag} is not intact: " + "; ".join(parts)
+
+    def detail_lines(self) -> list[str]:
+        """One line per altered, missing and extra file (``altered: <path>``), then ``problem: ...``."""
+        lines = [f"{label}: {item}" for label, items in
+                 (("altered", self.altered), ("missing", self.missing), ("extra", self.extra)) for item in items]
+        return lines + [f"problem: {p}" for p in self.problems]
 
     def to_json(self) -> dict[str, object]:
         return {"path": str(self.path), "bag": self.bag, "ok": self.ok, "files_checked": self.files_checked,

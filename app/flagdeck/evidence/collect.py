@@ -96,12 +96,12 @@ def collect(
             coll.status = flag_ops.status_from(target, store, opened.notes)
         except FlagdeckError as exc:
             coll.notes.insert(0, f"flag state not read: {exc}")
-        browser = _browser_info(store) if opened.mode == "live" else None
-        coll.app_version = history.target_version(target, store if opened.mode == "live" else None,
-                                                  browser_info=browser)
+        # Offline the gate has just found no usable port: {} keeps target_version from probing again.
+        browser = _browser_info(store) if opened.mode == "live" else {}
+        coll.app_version = history.target_version(target, browser_info=browser)
         _local_storage(coll, store, coll.status)
         if opened.mode == "live":
-            _live(coll, store, browser or {}, window, bring_to_front, lambda s, f: report(s, 0.1 + 0.5 * f))
+            _live(coll, store, browser, window, bring_to_front, lambda s, f: report(s, 0.1 + 0.5 * f))
         else:
             coll.notes.append("offline: no screenshots, console or network trace (the app is closed or has "
                               "no usable debug port); storage and files only")
@@ -139,7 +139,7 @@ def _local_storage(coll: Collection, store: Any, status: flag_ops.StatusResult |
     origins = [origin] if origin else ([coll.target.origin] if coll.target.origin else [])
     try:
         if not origins:
-            origins = store.origins()
+            origins = status.origins if status is not None else store.origins()
         for o in origins:
             entries = store.entries(o)
             coll.add(f"localstorage/{slug(o)}.json", "entries",

@@ -52,6 +52,19 @@ class ExportResult:
                 "screenshots": self.screenshots, "pages": self.pages, "history_id": self.history_id,
                 "notes": self.notes}
 
+    def summary_lines(self, first: str, last: str, indent: str = "") -> list[str]:
+        """The lines the CLI and the console show after an export: a warning when not redacted,
+        ``first`` (the bundle's path), the counts and the redaction headline (after ``indent``),
+        the notes, then ``last``."""
+        lines = [] if self.redaction.enabled else [f"WARNING: {self.redaction.headline()}"]
+        lines += [first, f"{indent}{self.files} files, {self.zip_bytes / 1e6:.2f} MB, {self.mode}, {self.pages} "
+                         f"page(s), {self.screenshots} screenshot(s), {self.seconds:.1f} s"]
+        if self.redaction.enabled:
+            lines.append(f"{indent}{self.redaction.headline()}")
+        lines += [f"note: {n}" for n in self.notes]
+        lines.append(last)
+        return lines
+
 
 def bag_name(target: Target, when: datetime) -> str:
     return f"flagdeck-evidence-{target.slug}-{when.strftime('%Y%m%dT%H%M%SZ')}"

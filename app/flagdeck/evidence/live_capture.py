@@ -163,9 +163,8 @@ class _PageRun:
         if not self.front():
             return
         deadline = time.monotonic() + 1.0
-        while self._visibility() != "visible" and time.monotonic() < deadline:
+        while not (visible := self._visibility() == "visible") and time.monotonic() < deadline:
             time.sleep(0.05)
-        visible = self._visibility() == "visible"
         assert self.probe is not None
         try:
             self.cap.screenshot = self.probe.screenshot_png(

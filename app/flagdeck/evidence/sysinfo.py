@@ -11,6 +11,7 @@ from typing import Any
 import psutil
 
 from flagdeck import __version__
+from flagdeck.probe.processes import app_tree
 from flagdeck.targets import process
 from flagdeck.targets.process import ProcInfo
 
@@ -44,13 +45,8 @@ def process_tree(root_pid: int | None) -> list[dict[str, Any]]:
     """The app's processes: pid, parent, name, type (``--type=`` of Chromium), RSS in MB."""
     if root_pid is None:
         return []
-    try:
-        root = psutil.Process(root_pid)
-        procs = [root, *root.children(recursive=True)]
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return []
     out = []
-    for p in procs:
+    for p in app_tree(root_pid):
         try:
             with p.oneshot():
                 kind = next((a.split("=", 1)[1] for a in p.cmdline() if a.startswith("--type=")), "browser"

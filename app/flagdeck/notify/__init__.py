@@ -92,7 +92,7 @@ def _failed(delivery: Delivery) -> list[DeliveryResult]:
     """What :func:`_at_exit` reports of a finished delivery: alerts it could not deliver."""
     if not delivery.wait_at_exit:
         return []
-    return [r for r in delivery.results if not r.delivered and not r.skipped]
+    return [r for r in delivery.results if r.failed]
 
 
 def exit_wait() -> float:
@@ -140,7 +140,9 @@ def rollback_done(summary: RollbackSummary | dict[str, Any]) -> Delivery | None:
         return None
     if not hooks:
         return None
-    queued = [outbox.enqueue(h.name, "rollback", headline(summary), build(h.kind, summary)) for h in hooks]
+    title = headline(summary)
+    bodies = {kind: build(kind, summary) for kind in {h.kind for h in hooks}}
+    queued = [outbox.enqueue(h.name, "rollback", title, bodies[h.kind]) for h in hooks]
     return Delivery(lambda: [outbox.deliver(p) for p in queued], wait_at_exit=True)
 
 
@@ -164,7 +166,7 @@ def resume_pending() -> Delivery | None:
 
 def retry_now() -> list[DeliveryResult]:
     """Deliver every waiting alert now, in this thread (``notify retry``)."""
-    return [outbox.deliver(m.path) for m in outbox.pending()]
+    return [outbox.deliver(path) for path in outbox.files()]
 
 
 # --- setup and status ------------------------------------------------------------------------------
@@ -184,12 +186,22 @@ def remove(name: str | None = None) -> tuple[Webhook, int]:
 class NotifyStatus:
     webhooks: list[Webhook]
     keyring: str
-    pending: list[Message] = field(default_factory=list)
+    pending: list[Message] = field(default_factory=list)  # every message in the outbox
+
+    @property
+    def waiting(self) -> list[Message]:
+        """Outbox messages not tried yet (state ``pending``)."""
+        return [m for m in self.pending if m.state == "pending"]
+
+    @property
+    def failed(self) -> list[Message]:
+        """Outbox messages whose delivery failed (or whose file is unreadable)."""
+        return [m for m in self.pending if m.state != "pending"]
 
     def to_json(self) -> dict[str, Any]:
         return {"webhooks": [w.to_json() for w in self.webhooks], "keyring": self.keyring,
-                "pending": [m.to_json() for m in self.pending if m.state == "pending"],
-                "failed": [m.to_json() for m in self.pending if m.state != "pending"]}
+                "pending": [m.to_json() for m in self.waiting],
+                "failed": [m.to_json() for m in self.failed]}
 
 
 def status() -> NotifyStatus:

@@ -60,6 +60,11 @@ class DeliveryResult:
     error: str | None = None
     skipped: bool = False  # another process is delivering it, or it was already delivered
 
+    @property
+    def failed(self) -> bool:
+        """Not delivered, and not skipped either: the message stays in the outbox."""
+        return not self.delivered and not self.skipped
+
 
 def outbox_dir() -> Path:
     return paths.sub_dir("notify", "outbox")
@@ -93,9 +98,14 @@ def _message(path: Path) -> Message:
         return Message(path.stem, "", "?", "?", "", 0, "unreadable", str(exc), None, path, False)
 
 
+def files() -> list[Path]:
+    """The file of every message not delivered yet, oldest first (none read)."""
+    return sorted(outbox_dir().glob("*.json"))
+
+
 def pending() -> list[Message]:
     """Every message not delivered yet, oldest first."""
-    return [_message(p) for p in sorted(outbox_dir().glob("*.json"))]
+    return [_message(p) for p in files()]
 
 
 @contextlib.contextmanager

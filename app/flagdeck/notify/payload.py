@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from flagdeck import __version__
+from flagdeck.history import ROLLBACK_TYPE
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class RollbackSummary:
     steps: tuple[Step, ...] = ()
     bundle: str | None = None  # evidence bundle file name, when one was exported
     version: str | None = None
-    rollback_type: str = "Level 1: Feature Flag Toggle"
+    rollback_type: str = ROLLBACK_TYPE
     user: str = ""
     host: str = field(default_factory=socket.gethostname)
     time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -105,6 +106,7 @@ def headline(s: RollbackSummary) -> str:
 
 
 def slack(s: RollbackSummary) -> dict[str, Any]:
+    """The Slack body of ``s``, whose message :func:`build` has scrubbed."""
     icon = ":white_check_mark:" if s.outcome == "ok" else ":rotating_light:"
     text = f"{icon} {_slack_escape(headline(s))}"
     fields = [f"*Type*\n{_slack_escape(s.rollback_type)}", f"*Outcome*\n{_slack_escape(s.outcome)}",
@@ -114,9 +116,8 @@ def slack(s: RollbackSummary) -> dict[str, Any]:
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{text}*"}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
-    message = _scrub(s.message)
-    if message:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(message)[:2900]}})
+    if s.message:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(s.message)[:2900]}})
     if s.steps:
         lines = "\n".join(f"{'✓' if st.ok else '✗'} {st.name}"
                           + (f"  {st.seconds:.2f} s" if st.seconds is not None else "") for st in s.steps)
@@ -127,10 +128,11 @@ def slack(s: RollbackSummary) -> dict[str, Any]:
 
 
 def generic(s: RollbackSummary, event: str = "rollback") -> dict[str, Any]:
-    body = s.to_json()
-    body["message"] = _scrub(s.message)
-    return {"event": event, "headline": headline(s), "source": f"flagdeck {__version__}", **body}
+    """The generic JSON body of ``s``, whose message :func:`build` has scrubbed."""
+    return {"event": event, "headline": headline(s), "source": f"flagdeck {__version__}", **s.to_json()}
 
 
 def build(kind: str, s: RollbackSummary, event: str = "rollback") -> dict[str, Any]:
+    """The webhook body of ``kind`` for ``s``, its free-text message scrubbed first."""
+    s = replace(s, message=_scrub(s.message))
     return slack(s) if kind == "slack" else generic(s, event)

@@ -39,10 +39,11 @@ def renderer_processes(owner_pid: int) -> list[psutil.Process]:
 
 
 def app_tree(owner_pid: int) -> list[psutil.Process]:
+    """The app's main process and all its descendants; [] when it is gone or not ours to see."""
     try:
         root = psutil.Process(owner_pid)
         return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return []
 
 

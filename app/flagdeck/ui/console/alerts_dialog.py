@@ -112,9 +112,7 @@ class AlertsDialog(QDialog):
                                               widgets.item(str(hook.created)[:19].replace("T", " "))])
             if hook.name == chosen:
                 self.hooks.selectRow(row)
-        waiting = [m for m in status.pending if m.state == "pending"]
-        failed = [m for m in status.pending if m.state != "pending"]
-        self.outbox.setText(f"Outbox: {len(waiting)} waiting, {len(failed)} failed")
+        self.outbox.setText(f"Outbox: {len(status.waiting)} waiting, {len(status.failed)} failed")
         self.retry_button.setEnabled(bool(status.pending))
         self._selected()
 

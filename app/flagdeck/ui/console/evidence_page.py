@@ -151,16 +151,7 @@ class EvidencePage(Page):
     def exported(self, r: Any) -> None:
         self.go.setEnabled(True)
         self.path = Path(r.path)
-        lines = []
-        if not r.redaction.enabled:
-            lines.append(f"WARNING: {r.redaction.headline()}")
-        lines += [f"bundle: {r.path}",
-                  f"{r.files} files, {r.zip_bytes / 1e6:.2f} MB, {r.mode}, {r.pages} page(s), {r.screenshots} "
-                  f"screenshot(s), {r.seconds:.1f} s"]
-        if r.redaction.enabled:
-            lines.append(r.redaction.headline())
-        lines += [f"note: {n}" for n in r.notes]
-        lines.append("open data/report.html inside it first")
+        lines = r.summary_lines(f"bundle: {r.path}", "open data/report.html inside it first")
         self.summary.setPlainText("\n".join(lines))
         self.open_button.setEnabled(True)
         self.verify_button.setEnabled(True)
@@ -183,10 +174,7 @@ class EvidencePage(Page):
             return verify_zip(path)
 
         def show(check: Any) -> None:
-            lines = [check.summary()]
-            for label, items in (("altered", check.altered), ("missing", check.missing), ("extra", check.extra)):
-                lines += [f"{label}: {i}" for i in items]
-            lines += [f"problem: {p}" for p in check.problems]
+            lines = [check.summary(), *check.detail_lines()]
             self.summary.appendPlainText("\n" + "\n".join(lines))
             self.say(check.summary(), "ok" if check.ok else "error")
 
