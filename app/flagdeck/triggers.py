@@ -15,6 +15,7 @@ from typing import Any, Literal
 from flagdeck import paths
 from flagdeck.private_files import write_json
 from flagdeck.targets.resolve import Target
+from flagdeck.verify.checks_app import MESSAGE_LOAD_LIMIT_MS
 from flagdeck.verify.result import VerifyReport
 
 Severity = Literal["critical", "major", "minor"]
@@ -66,7 +67,7 @@ def _message_load(report: VerifyReport) -> Trigger | None:
     rate = report.result("error-rate")
     if rate is not None and (rate.figure or 0) >= 100:
         return Trigger("critical", "Complete failure to load messages", rate.detail, "message-load")
-    if result.figure is not None and result.figure >= 500:
+    if result.figure is not None and result.figure >= MESSAGE_LOAD_LIMIT_MS:
         return Trigger("minor", "Message load time over 500ms (Performance Check)", result.detail, "message-load")
     return None
 
@@ -98,13 +99,16 @@ def save_board(target: Target, board: TriggerBoard) -> Path:
 def check(target: Target, *, window: float = 2.0) -> TriggerBoard:
     """Measure the signals now (a verification with a short watch) and classify them; the board
     is saved. The flag state is what the running page uses when it tells, else what is stored."""
-    from flagdeck import flag_ops
+    from flagdeck import access, flag_ops
     from flagdeck.verify.runner import verify
 
-    status = flag_ops.status(target)
-    stored = {f.name: f.effective for f in status.report.flags}
-    flags = {name: (status.page_flags or {}).get(name, value) for name, value in stored.items()}
-    board = classify(target, verify(target, watch=True, window=window, save=False), flags)
+    opened = access.open_read(target)
+    with opened.store as store:
+        status = flag_ops.status_from(target, store, opened.notes)
+        stored = {f.name: f.effective for f in status.report.flags}
+        flags = {name: (status.page_flags or {}).get(name, value) for name, value in stored.items()}
+        report = verify(target, watch=True, window=window, save=False, store=store)
+    board = classify(target, report, flags)
     save_board(target, board)
     return board
 

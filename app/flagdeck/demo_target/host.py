@@ -234,8 +234,8 @@ class DemoHost(QObject):
 
 
 def run_host(opts: DemoOptions) -> int:
-    """Run the window until a signal, a window close or ``--quit-after``; 0 on a clean exit."""
-    opts.profile_dir.mkdir(parents=True, exist_ok=True)
+    """Run the window until a signal, a window close or ``--quit-after``; 0 on a clean exit (the
+    profile folder exists: ``cli.make_profile_dir`` made it)."""
     set_process_name()
     app = QApplication([sys.argv[0] if sys.argv else "flagdeck-demo-target"])
     app.setApplicationName("flagdeck-demo-target")

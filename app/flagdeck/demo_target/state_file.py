@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flagdeck.private_files import write_bytes
+from flagdeck.private_files import read_json, write_bytes
+from flagdeck.verify.result import now_iso
 
 STATE_NAME = "demo-target.json"
 PORT_FILE_NAME = "DevToolsActivePort"
 DEFAULT_BROWSER_PATH = "/devtools/browser"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class StateFile:
@@ -50,10 +46,7 @@ class StateFile:
 
 def read_state(profile_dir: Path) -> dict[str, Any] | None:
     """The last state a demo target wrote into ``profile_dir`` (None when absent or unreadable)."""
-    try:
-        data = json.loads((profile_dir / STATE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = read_json(profile_dir / STATE_NAME)
     return data if isinstance(data, dict) else None
 
 

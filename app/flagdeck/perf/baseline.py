@@ -74,7 +74,7 @@ def save(name: str, *, target_slug: str, flag: str, workload: dict[str, Any],
 def load(name: str) -> Baseline:
     path = folder() / f"{check_name(name)}.json"
     if not path.is_file():
-        known = sorted(p.stem for p in folder().glob("*.json"))
+        known = names()
         raise UsageError(f"no saved baseline named {name!r}",
                          hint=f"saved: {', '.join(known)}" if known else "save one with --baseline save")
     try:

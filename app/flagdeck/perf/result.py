@@ -128,9 +128,9 @@ class CompareResult:
         own, app = median([s.overhead_ms for s in runs]), median([s.target_ms for s in runs])
         return {"overhead_ms": round(own, 2), "target_ms": round(app, 2), "ratio": round(own / app, 4) if app else None}
 
-    def to_json(self) -> dict[str, Any]:
-        head = self.head
-        stats = head.stats if head else None
+    def headline_json(self) -> dict[str, Any]:
+        """The verdict in a few fields: tier, degradation and its interval, metric, runs."""
+        stats = self.head.stats if self.head else None
         return {
             "severity": self.severity,
             "degradation_pct": _r(stats.degradation_pct if stats else None),
@@ -138,6 +138,12 @@ class CompareResult:
             "ci_high": _r(stats.ci_high if stats else None),
             "metric": self.headline,
             "runs": self.runs,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        head = self.head
+        return {
+            **self.headline_json(),
             "target_slug": self.target_slug,
             "started": self.started,
             "summary": head.verdict.summary if head else "no headline metric measured",

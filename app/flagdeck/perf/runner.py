@@ -273,7 +273,7 @@ def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | 
     _baseline_bookkeeping(job, result)
     if save and not result.cancelled:
         path = saved.save(result)
-        head = result.to_json()
+        head = result.headline_json()
         history.try_record("compare", job.target, message=f"{result.headline}: {result.severity} "
                            f"({head.get('degradation_pct')} %, CI {head.get('ci_low')} to {head.get('ci_high')})",
                            details={"severity": result.severity, "runs": head.get("runs"),

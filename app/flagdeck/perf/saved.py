@@ -15,6 +15,7 @@ from typing import Any
 
 from flagdeck import paths
 from flagdeck.perf.result import CompareResult
+from flagdeck.private_files import read_json
 
 
 def folder() -> Path:
@@ -44,8 +45,5 @@ def latest(target_slug: str) -> dict[str, Any] | None:
     found = sorted(folder().glob(f"compare-*-{target_slug}.json"))
     if not found:
         return None
-    try:
-        data: dict[str, Any] = json.loads(found[-1].read_text(encoding="utf-8"))
-        return data
-    except (OSError, ValueError):
-        return None
+    data = read_json(found[-1])
+    return data if isinstance(data, dict) else None

@@ -82,6 +82,8 @@ class PageProbe:
         self.session = session
         self.origin = origin
         self._console_on = False
+        self._perf_on = False  # Performance / IndexedDB domains enabled on this session (once is enough)
+        self._idb_on = False
 
     # --- console ------------------------------------------------------------------------------
 
@@ -103,15 +105,6 @@ class PageProbe:
         events = [e for m in CONSOLE_EVENTS for e in self.session.events(m)]
         entries = [c for c in (console_entry(e) for e in events) if c is not None]
         return sorted(entries, key=lambda c: c.time)
-
-    def console_mark(self) -> dict[str, int]:
-        """Positions in the event buffers, to read only what comes after (see ``console_since``)."""
-        self.start_console()
-        return {m: self.session.event_count(m) for m in CONSOLE_EVENTS}
-
-    def console_since(self, mark: dict[str, int]) -> list[ConsoleEntry]:
-        events = [e for m in CONSOLE_EVENTS for e in self.session.events(m)[mark.get(m, 0):]]
-        return sorted((c for c in (console_entry(e) for e in events) if c is not None), key=lambda c: c.time)
 
     # --- page state ---------------------------------------------------------------------------
 
@@ -152,7 +145,9 @@ class PageProbe:
 
     def metrics(self) -> dict[str, float]:
         """``Performance.getMetrics``: JS heap, DOM nodes, layout and script durations..."""
-        self.session.call("Performance.enable")
+        if not self._perf_on:
+            self.session.call("Performance.enable")
+            self._perf_on = True
         got = self.session.call("Performance.getMetrics").get("metrics", [])
         return {m["name"]: float(m["value"]) for m in got}
 
@@ -188,7 +183,9 @@ class PageProbe:
 
     def indexeddb_counts(self) -> dict[str, dict[str, int]]:
         """Entry counts of every object store of every IndexedDB database of the origin."""
-        self.session.call("IndexedDB.enable")
+        if not self._idb_on:
+            self.session.call("IndexedDB.enable")
+            self._idb_on = True
         out: dict[str, dict[str, int]] = {}
         for name in self._idb("IndexedDB.requestDatabaseNames").get("databaseNames", []):
             db = self._idb("IndexedDB.requestDatabase", databaseName=name)["databaseWithObjectStores"]

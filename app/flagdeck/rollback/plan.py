@@ -66,17 +66,15 @@ def rollback_flag(target: Target, flag: str | None) -> str:
 
 
 def _page_answers(target: Target) -> tuple[bool, str]:
-    """Whether the app's debug port passes the gate and a page of the origin answers."""
+    """Whether the app's debug port passes the gate and a page of the origin answers (``prepare``
+    has set the target's origin)."""
     from flagdeck.storage.live_store import connect_live
 
-    assert target.debug_port is not None
+    assert target.debug_port is not None and target.origin is not None
     try:
         with connect_live(target.debug_port, leveldb_dir=target.leveldb_dir,
                           process_names=target.process_names) as live:
-            origin = target.origin or next(iter(live.origins_with_key(target.storage_key)), None)
-            if origin is None:
-                return False, f"no open page holds {target.storage_key}"
-            return live.page_session(origin).evaluate("1", timeout=5) == 1, ""
+            return live.page_session(target.origin).evaluate("1", timeout=5) == 1, ""
     except UnsafeDebugPort:
         raise
     except FlagdeckError as exc:  # no page of the origin, a page that does not answer, a closed port

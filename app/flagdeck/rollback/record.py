@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flagdeck import paths
-from flagdeck.errors import UsageError
+from flagdeck.backups import new_id
 from flagdeck.private_files import read_json, write_json
 
 
-def new_record_dir(slug: str) -> tuple[str, Path]:
-    rid = datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+def new_record_dir() -> tuple[str, Path]:
+    rid = new_id()
     folder = paths.sub_dir("rollbacks") / rid
     folder.mkdir(mode=0o700)
     return rid, folder
@@ -35,9 +33,3 @@ def load_all(slug: str | None = None) -> list[dict[str, Any]]:
             out.append(data)
     return out
 
-
-def find(rid: str) -> dict[str, Any]:
-    hits = [r for r in load_all() if str(r.get("id", "")).startswith(rid)]
-    if len(hits) != 1:
-        raise UsageError(f"{'no' if not hits else len(hits)} rollback record(s) match {rid!r}")
-    return hits[0]

@@ -77,7 +77,7 @@ class _Runner:
         self.plan = plan
         self.progress = progress or (lambda s: None)
         self.watch, self.window, self.note, self.thorough = watch, window, note, thorough
-        rid, self.folder = record.new_record_dir(plan.target.slug)
+        rid, self.folder = record.new_record_dir()
         self.result = RollbackResult(rid, plan, [StepResult(s.id, s.title) for s in plan.steps], now_iso())
         self.target: Target = plan.target
         self.live: Any = None  # LiveStore, opened for live mode
@@ -139,16 +139,13 @@ class _Runner:
         assert self.target.debug_port is not None
         self.live = connect_live(self.target.debug_port, leveldb_dir=self.target.leveldb_dir,
                                  process_names=self.target.process_names)
-        if self.origin is None:
-            holders = self.live.origins_with_key(self.target.storage_key)
-            self.origin = holders[0] if len(holders) == 1 else None
 
     def capture(self) -> str:
         page = None
         if self.plan.mode == "live":
             self._open_live()
-            if self.origin:
-                page = PageProbe(self.live.page_session(self.origin), self.origin)
+            assert self.origin is not None  # plan.prepare set it (target.with_origin)
+            page = PageProbe(self.live.page_session(self.origin), self.origin)
         self.version = history.target_version(self.target, self.live)  # while the app still runs
         cap = capture(self.target, self.folder, page, thorough=self.thorough)
         self.result.capture = cap

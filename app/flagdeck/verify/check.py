@@ -6,6 +6,7 @@ A check that needs something the target does not give (a live page, the app's pr
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, ClassVar
 
@@ -38,7 +39,7 @@ class Check:
                 result = self.check(ctx)
             except FlagdeckError as exc:
                 result = self.result("fail", f"could not check: {exc}")
-        return CheckResult(**{**result.__dict__, "seconds": round(time.monotonic() - start, 3)})
+        return dataclasses.replace(result, seconds=round(time.monotonic() - start, 3))
 
     def check(self, ctx: VerifyContext) -> CheckResult:
         raise NotImplementedError

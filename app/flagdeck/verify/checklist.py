@@ -10,7 +10,7 @@ import getpass
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from flagdeck import paths
 from flagdeck.errors import UsageError
@@ -79,7 +79,7 @@ def load(slug: str) -> dict[str, dict[str, Any]]:
 def mark(slug: str, item_id: str, answer: Answer, note: str | None = None) -> dict[str, Any]:
     if item_id not in BY_ID:
         raise UsageError(f"no checklist item {item_id!r}", hint="flagdeck checklist lists them")
-    if answer not in ("pass", "fail", "n/a", "open"):
+    if answer not in get_args(Answer):
         raise UsageError(f"answer must be pass, fail, n/a or open, not {answer!r}")
     with target_lock(f"{slug}-checklist", purpose="checklist"):  # console pages and CLI answer at once
         state = load(slug)

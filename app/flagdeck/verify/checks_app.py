@@ -9,6 +9,7 @@ from flagdeck.verify.context import VerifyContext
 from flagdeck.verify.result import CheckResult
 
 MESSAGE_LOAD_LIMIT_MS = 500.0
+_LOAD_LIMIT = f"< {MESSAGE_LOAD_LIMIT_MS:.0f} ms"
 
 
 def _why(result: dict[str, object]) -> str:
@@ -18,6 +19,16 @@ def _why(result: dict[str, object]) -> str:
     if error:
         parts.insert(0, str(error))
     return "; ".join(parts) or "the probe reported a failure"
+
+
+def _timed_probe(check: Check, ctx: VerifyContext, probe: str, failed: str, passed: str) -> CheckResult:
+    """One probe, timed by the page: fail with ``failed: <why>``, else pass with ``passed``
+    (``{ms}`` is filled in)."""
+    r = ctx.probe(probe)
+    ms = float(r.get("ms") or 0.0)
+    if not r.get("ok"):
+        return check.result("fail", f"{failed}: {_why(r)}", figure=ms, unit="ms")
+    return check.result("pass", passed.format(ms=f"{ms:.0f}"), figure=ms, unit="ms")
 
 
 class MessageLoad(Check):
@@ -36,12 +47,12 @@ class MessageLoad(Check):
                 f"the app returned {r.get('messages')} messages / {r.get('blocks')} blocks of "
                 f"{r.get('rawMessages')} / {r.get('rawBlocks')} stored")
             return self.result("fail", f"loading topic {r.get('topicId')} failed: {why}", figure=ms, unit="ms",
-                               limit="< 500 ms", data=data)
+                               limit=_LOAD_LIMIT, data=data)
         if ms >= MESSAGE_LOAD_LIMIT_MS:
             return self.result("fail", f"{r.get('messages')} messages took {ms:.0f} ms", figure=ms, unit="ms",
-                               limit="< 500 ms", data=data)
+                               limit=_LOAD_LIMIT, data=data)
         return self.result("pass", f"{r.get('messages')} messages, {r.get('blocks')} blocks in {ms:.0f} ms",
-                           figure=ms, unit="ms", limit="< 500 ms", data=data)
+                           figure=ms, unit="ms", limit=_LOAD_LIMIT, data=data)
 
 
 class Attachment(Check):
@@ -52,11 +63,8 @@ class Attachment(Check):
     needs_probes = True
 
     def check(self, ctx: VerifyContext) -> CheckResult:
-        r = ctx.probe("sendMessageWithAttachment")
-        ms = float(r.get("ms") or 0.0)
-        if not r.get("ok"):
-            return self.result("fail", f"sending with an attachment failed: {_why(r)}", figure=ms, unit="ms")
-        return self.result("pass", f"message and file stored and read back in {ms:.0f} ms", figure=ms, unit="ms")
+        return _timed_probe(self, ctx, "sendMessageWithAttachment", "sending with an attachment failed",
+                            "message and file stored and read back in {ms} ms")
 
 
 class EditDelete(Check):
@@ -83,8 +91,5 @@ class AgentSession(Check):
     needs_probes = True
 
     def check(self, ctx: VerifyContext) -> CheckResult:
-        r = ctx.probe("startAgentSession")
-        ms = float(r.get("ms") or 0.0)
-        if not r.get("ok"):
-            return self.result("fail", f"agent session failed: {_why(r)}", figure=ms, unit="ms")
-        return self.result("pass", f"session started in {ms:.0f} ms and ended", figure=ms, unit="ms")
+        return _timed_probe(self, ctx, "startAgentSession", "agent session failed",
+                            "session started in {ms} ms and ended")

@@ -28,7 +28,7 @@ class RendererAlive(Check):
 
     def check(self, ctx: VerifyContext) -> CheckResult:
         if ctx.page is None:
-            if ctx.live:
+            if ctx.port_open:
                 return self.result("fail", f"no page of {ctx.origin} answers: {ctx.page_error or 'gone'} "
                                    "(renderer crashed or never loaded)")
             return self.manual(NO_PAGE + self.manual_instruction, ctx.page_error or "no live page")
@@ -62,7 +62,8 @@ class ErrorRate(Check):
     def check(self, ctx: VerifyContext) -> CheckResult:
         if ctx.has_probes:
             return self._burst(ctx)
-        logs = ctx.page.call_exposed("loggerService.getLogs") if ctx.page else None
+        assert ctx.page is not None
+        logs = ctx.page.call_exposed("loggerService.getLogs")
         if not isinstance(logs, list):
             return self.manual(self.manual_instruction, "the app exposes neither probes nor loggerService")
         db = [e for e in logs if isinstance(e, dict) and "DbService" in str(e.get("context", ""))]
@@ -73,7 +74,8 @@ class ErrorRate(Check):
         return self._judge(rate, f"{len(errors)} errors in {len(db)} DbService log entries", {"source": "logger"})
 
     def _burst(self, ctx: VerifyContext) -> CheckResult:
-        listed = ctx.page.evaluate("window.demoProbes.topics()", await_promise=True) or []  # type: ignore[union-attr]
+        assert ctx.page is not None
+        listed = ctx.page.evaluate("window.demoProbes.topics()", await_promise=True) or []
         # The rate of failures does not depend on topic size: the fast pass loads the small ones.
         topics = [t["id"] for t in listed][-5:] if ctx.fast else [t["id"] for t in listed][:5]
         runs = 50 if ctx.full else 5 if ctx.fast else BURST

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from flagdeck.errors import FlagdeckError, LiveError
@@ -28,14 +27,6 @@ class Baseline:
     def to_json(self) -> dict[str, Any]:
         return {"indexeddb": self.indexeddb, "visible": self.visible, "digest": self.digest}
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Baseline:
-        return cls(data.get("indexeddb"), data.get("visible"), data.get("digest"))
-
-    @classmethod
-    def load(cls, path: Path) -> Baseline:
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
-
 
 @dataclass
 class VerifyContext:
@@ -55,10 +46,6 @@ class VerifyContext:
     opened_at: float = 0.0  # monotonic time the page was attached (reload-loop watch starts here)
     navigations_at_open: int = 0
     _probes: bool | None = None
-
-    @property
-    def live(self) -> bool:
-        return self.port_open
 
     @property
     def has_probes(self) -> bool:

@@ -91,8 +91,7 @@ def _wait_app_ready(probe: PageProbe, target: Target, timeout: float = 20.0) -> 
 
 def run_checks(ctx: VerifyContext, *, only: tuple[str, ...] | None = None, watch: bool = True,
                progress: Progress | None = None) -> list[CheckResult]:
-    chosen = [cls for cls in ALL_CHECKS
-              if not (only and cls.id not in only) and not (cls.watch and not watch and not (only and cls.id in only))]
+    chosen = [cls for cls in ALL_CHECKS if ((cls.id in only) if only else (watch or not cls.watch))]
     results: dict[str, CheckResult] = {}
     for cls in sorted(chosen, key=lambda c: c.run_last):  # stable: run_last ones at the end
         if progress:
