@@ -7,8 +7,9 @@ returns its own ``total``) is the sum of those per-operation minimums. Why: on a
 the same operation takes 1x or 2x depending on what else runs at that instant, in stretches of a
 few hundred milliseconds; that noise only ever adds time, so each operation's fastest call is its
 least disturbed measure, and many calls of a cheap workload find those quiet moments where one
-expensive call cannot (measured on the demo target on 2 busy cores: slow=1.35 classified "major"
-reliably with 20 calls of one topic, not with 5 calls of two topics). The warm-up call absorbs
+expensive call cannot (measured on the demo target, 2 cores, 10 pairs: slow=1.35 classified
+"major" in 6 of 6 comparisons with 30 calls of one topic, in 5 of 8 with 20 calls, not reliably
+with 5 calls of two topics; 30 calls take a comparison from ~25 s to ~40 s). The warm-up call absorbs
 first-call costs (JIT, cold IndexedDB caches) the page would otherwise charge to one side.
 """
 
@@ -28,7 +29,7 @@ Kind = Literal["demo", "probe", "load"]
 MAX_PROBE_BYTES = 256 * 1024
 PREFIX = "workload."
 DEMO_TOPICS = 1
-DEMO_REPEAT = 20
+DEMO_REPEAT = 30
 PROBE_REPEAT = 1
 
 DEMO_DETECT = "!!(window.demoProbes && typeof window.demoProbes.runWorkload === 'function')"
