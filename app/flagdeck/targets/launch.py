@@ -174,7 +174,8 @@ def wait_ready(port: int, origin: str | None, *, proc: subprocess.Popen[bytes] |
 
 
 def _wait_exit(proc: psutil.Process, timeout: float) -> None:
-    """Wait for ``proc`` to end; a zombie (exited, not yet reaped by a parent that is not us) counts."""
+    """Wait for ``proc`` to end; a zombie counts: exited but not reaped by a parent that is not us,
+    or a main thread that ended while the others still wind down (callers then wait for the lock)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
