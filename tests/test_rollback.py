@@ -209,9 +209,33 @@ def test_closing_an_app_asks_only_its_own_port(tmp_path: Path, running_chromium:
     try:
         lock = leveldb_in(chromium_profile)[1] / "LOCK"
         launch.close_gracefully(running_chromium.proc.pid, lock, port=other.port, timeout=30)
-        # close_gracefully returns once the lock is free; the browser's main thread may end before
-        # its other threads do (a zombie leader that waitpid does not report yet), so wait for it
-        assert running_chromium.proc.wait(timeout=15) is not None  # raises if no signal reached it
+        # ended, not only its main thread (a zombie leader whose other threads still run)
+        assert running_chromium.proc.poll() is not None
         assert other.proc.poll() is None  # Browser.close never reached the other browser
     finally:
         other.close()
+
+
+def test_an_app_whose_main_thread_ended_has_not_exited_yet() -> None:
+    """A zombie main thread with other threads still running (as Chromium's browser process is for
+    a moment on SIGTERM) is waited for: only then may the app be relaunched on its profile."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    code = ("import ctypes, threading, time; threading.Thread(target=time.sleep, args=(2.0,)).start(); "
+            "ctypes.CDLL(None).pthread_exit(None)")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        watched = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 10
+        while watched.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proc.poll() is None  # the main thread has ended; the process has not
+        launch._wait_exit(watched, timeout=10)
+        assert proc.poll() == 0
+    finally:
+        proc.kill()
+        proc.wait()

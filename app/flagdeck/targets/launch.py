@@ -173,13 +173,22 @@ def wait_ready(port: int, origin: str | None, *, proc: subprocess.Popen[bytes] |
         time.sleep(0.1)
 
 
+def _winding_down(pid: int) -> bool:
+    """A zombie main thread whose other threads still run (Linux lists them in ``/proc/PID/task``):
+    the app has not ended yet, and a relaunch now could find its single-instance lock taken."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/task")) > 1
+    except OSError:
+        return False
+
+
 def _wait_exit(proc: psutil.Process, timeout: float) -> None:
-    """Wait for ``proc`` to end; a zombie counts: exited but not reaped by a parent that is not us,
-    or a main thread that ended while the others still wind down (callers then wait for the lock)."""
+    """Wait for ``proc`` to end; a zombie (exited, not reaped by a parent that is not us) counts once
+    its last thread is gone."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if proc.status() == psutil.STATUS_ZOMBIE:
+            if proc.status() == psutil.STATUS_ZOMBIE and not _winding_down(proc.pid):
                 return
             proc.wait(timeout=0.05)
             return
