@@ -13,9 +13,8 @@ from typing import Any, Literal
 from flagdeck import access, history
 from flagdeck.backups import Backup, BackupStore
 from flagdeck.errors import FlagdeckError, NeedsConfirmation, UsageError
-from flagdeck.storage import json_edit
+from flagdeck.storage import durable, json_edit
 from flagdeck.storage.flags import FlagDocument, FlagReport, check_assignment, evaluate
-from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.storage.store import Entry, LocalStorageStore
 from flagdeck.targets.resolve import Target
 
@@ -58,10 +57,17 @@ class WriteResult:
     reloaded: bool = False
     reload_seconds: float | None = None
     notes: list[str] = field(default_factory=list)
+    # Where the write stands on the app's disk (None: nothing was written, or the caller confirms it).
+    durability: durable.Durability | None = None
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+    @property
+    def durable_ok(self) -> bool:
+        """False when a write happened that is not confirmed on the app's disk."""
+        return self.durability is None or self.durability.ok
 
 
 def status(target: Target) -> StatusResult:
@@ -108,11 +114,6 @@ def _changes(before: FlagDocument, after: FlagDocument) -> list[Change]:
     return out
 
 
-def _reload(store: LocalStorageStore, origin: str) -> float | None:
-    reload = getattr(store, "reload", None)
-    return None if reload is None else float(reload(origin))
-
-
 def write_flags(
     target: Target,
     *,
@@ -125,9 +126,13 @@ def write_flags(
     note: str | None = None,
     backups: BackupStore | None = None,
     live_store: LocalStorageStore | None = None,
+    durable_timeout: float | None = durable.DEFAULT_TIMEOUT,
 ) -> WriteResult:
     """Set and/or remove flags in one backed-up write; other keys stay byte-identical.
 
+    Every check runs before the app's storage is touched: a refused write changes nothing. A
+    written change is confirmed on the app's disk (``result.durability``) unless
+    ``durable_timeout`` is None (the caller confirms it: a rollback's own step).
     ``live_store``: an open live store to write through (rollback reuses its own connection).
     Every write, and every refused one, is recorded in the history.
     """
@@ -135,7 +140,8 @@ def write_flags(
         raise UsageError("nothing to change")
     try:
         result = _write_flags(target, assignments, removals, force=force, repair=repair, reload=reload,
-                              reason=reason, note=note, backups=backups, live_store=live_store)
+                              reason=reason, note=note, backups=backups, live_store=live_store,
+                              durable_timeout=durable_timeout)
     except FlagdeckError as exc:
         history.record_failure("flag-write", target, exc)
         raise
@@ -146,16 +152,17 @@ def write_flags(
 def _write_flags(
     target: Target, assignments: Sequence[tuple[str, Any]], removals: Sequence[str], *, force: bool, repair: bool,
     reload: bool, reason: str, note: str | None, backups: BackupStore | None, live_store: LocalStorageStore | None,
+    durable_timeout: float | None,
 ) -> WriteResult:
-    with access.write_session(target, reason=reason, note=note, backups=backups, live_store=live_store) as session:
+    repaired = False
+    with access.write_session(target, reason=reason, note=note, backups=backups, live_store=live_store,
+                              reload=reload, durable_timeout=durable_timeout) as session:
         raw = session.current()
         doc = FlagDocument.parse(raw)
-        notes = list(session.notes)
         if not doc.valid:
             if not repair:
                 doc.require_valid(target.storage_key)
-            notes.append(f"--repair: the invalid {target.storage_key} text is kept in backup "
-                         f"{session.backup.id}; starting a fresh object")
+            repaired = True
             doc = FlagDocument.parse("{}")
         for name, value in assignments:
             check_assignment(name, value, target.catalogue, doc, force=force)
@@ -166,22 +173,24 @@ def _write_flags(
             new_raw = json_edit.remove_member(new_raw, name)
         if new_raw != raw:
             session.put(target.storage_key, new_raw)
-        reloaded, seconds = False, None
-        if reload and session.mode == "live":
-            seconds = _reload(session.store, session.origin)
-            reloaded = seconds is not None
-        elif reload:
-            notes.append("--reload ignored offline: the app reads the flags on its next start")
-        elif session.mode == "live":
-            notes.append("the page reads flags once at load: reload it (--reload) for the change to apply")
-        else:
-            notes.append("written offline: the app sees it on its next start")
-        after_doc = FlagDocument.parse(new_raw)
-        return WriteResult(
-            target, session.mode, session.origin, session.backup if session.written else None, raw, new_raw,
-            _changes(doc, after_doc),
-            evaluate(after_doc, target.catalogue), reloaded, seconds, notes,
-        )
+    notes = list(session.notes)
+    if repaired and session.written:
+        notes.append(f"--repair: the invalid {target.storage_key} text is kept in backup "
+                     f"{session.backup.id}; started a fresh object")
+    live = session.mode == "live"
+    if reload and not live:
+        notes.append("--reload ignored offline: the app reads the flags on its next start")
+    elif live and not reload:
+        notes.append("the page reads flags once at load: reload it (--reload) for the change to apply")
+    elif not live:
+        notes.append("written offline: the app sees it on its next start")
+    after_doc = FlagDocument.parse(new_raw)
+    return WriteResult(
+        target, session.mode, session.origin, session.backup if session.written else None, raw, new_raw,
+        _changes(doc, after_doc), evaluate(after_doc, target.catalogue),
+        reloaded=session.reload_seconds is not None, reload_seconds=session.reload_seconds, notes=notes,
+        durability=session.durability,
+    )
 
 
 # --- backups -------------------------------------------------------------------------------------
@@ -225,16 +234,26 @@ def _entry_diff(backup_entries: list[Entry], current: list[Entry], skip: str) ->
 def diff_backup(target: Target, ident: str, backups: BackupStore | None = None) -> DiffResult:
     store_b = backups or BackupStore()
     backup = store_b.find(ident, target.slug)
+    saved = store_b.entries(backup)
     opened = access.open_read(target)
     with opened.store as store:
-        now = store.get(backup.origin, backup.storage_key)
-        current = store.entries(backup.origin)
-        return DiffResult(
-            target, backup, store.mode,
-            _changes(FlagDocument.parse(backup.flag_value), FlagDocument.parse(now)),
-            backup.flag_value, now,
-            _entry_diff(store_b.entries(backup), current, backup.storage_key),
-        )
+        return _diff(target, backup, store, saved)
+
+
+def _saved_flag(backup: Backup, saved: list[Entry]) -> Entry | None:
+    """The storage key's entry in the backup: its entries are the record (``meta.json`` only
+    repeats the value, and a damaged one may lack it)."""
+    return next((e for e in saved if e.key == backup.storage_key), None)
+
+
+def _diff(target: Target, backup: Backup, store: LocalStorageStore, saved: list[Entry]) -> DiffResult:
+    now = store.get(backup.origin, backup.storage_key)
+    flag = _saved_flag(backup, saved)
+    before = flag.value if flag is not None else None
+    return DiffResult(
+        target, backup, store.mode, _changes(FlagDocument.parse(before), FlagDocument.parse(now)), before, now,
+        _entry_diff(saved, store.entries(backup.origin), backup.storage_key),
+    )
 
 
 RestoreScope = Literal["flags", "entries", "folder"]
@@ -249,6 +268,12 @@ class RestoreResult:
     safety_backup: Backup | None
     mode: str
     notes: list[str] = field(default_factory=list)
+    durability: durable.Durability | None = None
+    reloaded: bool = False
+
+    @property
+    def durable_ok(self) -> bool:
+        return self.durability is None or self.durability.ok
 
 
 def restore_backup(
@@ -258,51 +283,51 @@ def restore_backup(
     scope: RestoreScope = "flags",
     confirm: Callable[[DiffResult], bool] | None = None,
     backups: BackupStore | None = None,
+    reload: bool = False,
+    durable_timeout: float | None = durable.DEFAULT_TIMEOUT,
 ) -> RestoreResult:
     """Put a backup back after showing its diff to ``confirm`` (None or False answer: refuse).
 
     ``flags`` restores the storage key; ``entries`` every entry of the origin (keys added since
-    are removed); ``folder`` the byte-exact LevelDB copy (offline only, app closed).
+    are removed), in one write; ``folder`` the byte-exact LevelDB copy (offline only, app closed).
+    Values come from the backup's entries. The diff is taken under the writer lock, on the state
+    the write then changes: what ``confirm`` saw is what is replaced.
     """
     store_b = backups or BackupStore()
-    diff = diff_backup(target, ident, store_b)
-    backup = diff.backup
-    if confirm is None or not confirm(diff):
-        raise NeedsConfirmation("restore not confirmed; nothing was written", hint="pass --yes to restore")
-    if scope == "folder":
-        return _restore_folder(target, backup, diff, store_b)
-    origin_target = target.with_origin(backup.origin)
-    with access.write_session(origin_target, reason=f"before restore {backup.id}", backups=store_b) as session:
+    backup = store_b.find(ident, target.slug)
+    saved = store_b.entries(backup)
+    if scope == "folder" and not backup.folder_copy:
+        raise UsageError(f"backup {backup.id} has no folder copy (live backup, or pruned by retention)",
+                         hint="restore with --scope entries instead")
+    reason = f"before {'folder ' if scope == 'folder' else ''}restore {backup.id}"
+    with access.write_session(target.with_origin(backup.origin), reason=reason, backups=store_b,
+                              reload=reload, durable_timeout=durable_timeout) as session:
+        if scope == "folder" and session.mode != "offline":
+            raise UsageError("a folder restore needs the app closed", hint="close it, or use --scope entries")
+        diff = _diff(target, backup, session.store, saved)
+        if confirm is None or not confirm(diff):
+            raise NeedsConfirmation("restore not confirmed; nothing was written", hint="pass --yes to restore")
         if scope == "flags":
-            session.put(backup.storage_key, backup.flag_value)
-        else:
-            saved = store_b.entries(backup)
+            flag = _saved_flag(backup, saved)
+            if flag is None:
+                session.put(backup.storage_key, None)
+            else:
+                session.put_raw(flag)
+        elif scope == "entries":
             saved_keys = {e.key for e in saved}
             for entry in session.store.entries(session.origin):
                 if entry.key not in saved_keys:
                     session.put(entry.key, None)
             for entry in saved:
                 session.put_raw(entry)
-        notes = list(session.notes)
-        result = RestoreResult(target, backup, scope, diff, session.backup, session.mode, notes)
-    history.record_restore(result)
-    return result
-
-
-def _restore_folder(target: Target, backup: Backup, diff: DiffResult, store_b: BackupStore) -> RestoreResult:
-    """Make the whole LevelDB hold exactly what the backup's folder copy holds, in one batch."""
-    if not backup.folder_copy:
-        raise UsageError(f"backup {backup.id} has no folder copy (live backup, or pruned by retention)",
-                         hint="restore with --scope entries instead")
-    with access.write_session(target.with_origin(backup.origin), reason=f"before folder restore {backup.id}",
-                              backups=store_b) as session:
-        if not isinstance(session.store, LevelDBStore):
-            raise UsageError("a folder restore needs the app closed", hint="close it, or use --scope entries")
-        with LevelDBStore.open_read(backup.path / "leveldb") as saved:
-            session.written = True
-            session.store.replace_all_from(saved)
-        result = RestoreResult(target, backup, "folder", diff, session.backup, "offline",
-                               [f"every key of the LevelDB is now as in backup {backup.id}; the state before "
-                                f"is in backup {session.backup.id}"])
+        else:
+            session.replace_all(backup.path / "leveldb")
+    notes = list(session.notes)
+    if scope == "folder":
+        notes.append(f"every key of the LevelDB is now as in backup {backup.id}; the state before "
+                     f"is in backup {session.backup.id}")
+    result = RestoreResult(target, backup, scope, diff, session.backup if session.written else None,
+                           session.mode, notes, durability=session.durability,
+                           reloaded=session.reload_seconds is not None)
     history.record_restore(result)
     return result

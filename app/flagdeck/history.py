@@ -267,9 +267,14 @@ def record_flag_write(result: Any) -> int | None:
     """The row for a ``flag_ops.WriteResult`` (one line at the end of ``write_flags``)."""
     changes = "; ".join(change_text(c) for c in result.changes) or "no change"
     backup = result.backup
+    durability = getattr(result, "durability", None)
+    if durability is not None and not durability.ok:
+        changes += f"; {durability.detail}"
     return try_record("flag-write", result.target, before=result.before, after=result.after, message=changes,
+                      outcome="ok" if durability is None or durability.ok else "failed",
                       details={"mode": result.mode, "origin": result.origin, "backup": backup.id if backup else None,
-                               "reloaded": result.reloaded, "notes": list(result.notes)},
+                               "reloaded": result.reloaded, "notes": list(result.notes),
+                               "durability": durability.to_json() if durability else None},
                       artifacts=[str(backup.path)] if backup else ())
 
 
@@ -277,10 +282,15 @@ def record_restore(result: Any) -> int | None:
     """The row for a ``flag_ops.RestoreResult`` (one line at the end of ``restore_backup``)."""
     diff = result.diff
     safety = result.safety_backup
-    return try_record("restore", result.target, before=diff.now, after=diff.before,
-                      message=f"restored {result.scope} from backup {result.restored_from.id}",
+    durability = getattr(result, "durability", None)
+    message = f"restored {result.scope} from backup {result.restored_from.id}"
+    if durability is not None and not durability.ok:
+        message += f"; {durability.detail}"
+    return try_record("restore", result.target, before=diff.now, after=diff.before, message=message,
+                      outcome="ok" if durability is None or durability.ok else "failed",
                       details={"mode": result.mode, "scope": result.scope, "from": result.restored_from.id,
-                               "safety_backup": safety.id if safety else None},
+                               "safety_backup": safety.id if safety else None,
+                               "durability": durability.to_json() if durability else None},
                       artifacts=[str(result.restored_from.path)] + ([str(safety.path)] if safety else []))
 
 

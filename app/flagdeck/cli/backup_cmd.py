@@ -8,6 +8,7 @@ from typing import Any
 
 from flagdeck import flag_ops
 from flagdeck.backups import Backup, BackupStore
+from flagdeck.cli import durability
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
 from flagdeck.describe import diff_text, short
@@ -32,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="flags: the flag key (default); entries: every entry of the origin; "
                         "folder: the whole LevelDB as copied (offline)")
     r.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    r.add_argument("--reload", action="store_true", help="live: reload the page so it reads the restored flags")
+    durability.add_options(r)
     r.set_defaults(func=cmd_restore)
 
 
@@ -77,8 +80,11 @@ def cmd_restore(args: argparse.Namespace, ctx: Context) -> Any:
         answer = input(f"restore {args.scope} from backup {diff.backup.id}? [y/N] ")
         return answer.strip().lower() in ("y", "yes")
 
-    result = flag_ops.restore_backup(ctx.target(), args.id, scope=args.scope, confirm=confirm)
+    result = flag_ops.restore_backup(ctx.target(), args.id, scope=args.scope, confirm=confirm,
+                                     reload=args.reload, durable_timeout=args.durable_timeout)
     ctx.emit(result, lambda r: "\n".join(
         [f"restored {r.scope} from backup {r.restored_from.id} ({r.mode}); the state before is in backup "
-         f"{r.safety_backup.id if r.safety_backup else '-'}", *[f"note: {n}" for n in r.notes]]))
+         f"{r.safety_backup.id if r.safety_backup else '-'}",
+         *([line] if (line := durability.line(r.durability)) else []), *[f"note: {n}" for n in r.notes]]))
+    durability.check(ctx, result)
     return result

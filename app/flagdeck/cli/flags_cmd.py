@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from flagdeck import flag_ops
+from flagdeck.cli import durability
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
 from flagdeck.describe import change_text
@@ -39,6 +40,7 @@ def _write_options(p: argparse.ArgumentParser) -> None:
                    help="the stored document is not a JSON object: back up its text and start a fresh one")
     p.add_argument("--reload", action="store_true", help="live: reload the page so it reads the new flags")
     p.add_argument("--note", help="note kept with the backup taken before the write")
+    durability.add_options(p)
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -72,15 +74,17 @@ def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
     assignments = [parse_assignment(a) for a in args.assignments]
     result = flag_ops.write_flags(ctx.target(), assignments=assignments, force=args.force,
                                   repair=args.repair, reload=args.reload, note=args.note,
-                                  reason="flags set")
+                                  reason="flags set", durable_timeout=args.durable_timeout)
     ctx.emit(result, render_write)
+    durability.check(ctx, result)
     return result
 
 
 def cmd_unset(args: argparse.Namespace, ctx: Context) -> Any:
     result = flag_ops.write_flags(ctx.target(), removals=args.names, repair=args.repair, reload=args.reload,
-                                  note=args.note, reason="flags unset")
+                                  note=args.note, reason="flags unset", durable_timeout=args.durable_timeout)
     ctx.emit(result, render_write)
+    durability.check(ctx, result)
     return result
 
 
@@ -131,6 +135,8 @@ def render_write(r: flag_ops.WriteResult) -> str:
     lines.append(f"mode {r.mode}, origin {r.origin}" + (f", backup {r.backup.id}" if r.backup else ""))
     if r.reloaded:
         lines.append(f"page reloaded in {r.reload_seconds:.2f} s")
+    if (d := durability.line(r.durability)) is not None:
+        lines.append(d)
     for w in r.report.warnings:
         lines.append(f"warning: {w.message}")
     lines += [f"note: {n}" for n in r.notes]

@@ -1,18 +1,21 @@
 """Offline localStorage: the app is closed and its ``Local Storage/leveldb`` folder is ours.
 
 Reads never touch the app's folder: opening a LevelDB replays its log and may rewrite files, so a
-read opens a private snapshot copy (which also works while the app runs: mode ``busy``). Writes
-open the folder itself, only after checking nobody holds its ``LOCK`` and after the caller's
-``before_open`` hook (the backup copy) has run; each put is one synced LevelDB write batch
-(entry + META), so a kill at any moment leaves either the old or the new value.
+read opens a private snapshot copy (which also works while the app runs: mode ``busy``). A write
+is checked on such a snapshot first (``access.write_session``) and opens the folder itself only
+to apply changes that passed every check: :meth:`LevelDBStore.open_write` after making sure nobody
+holds its ``LOCK``, with the files it creates given the mode of the app's own files. All changes
+of one write go in one synced LevelDB write batch with the origin's ``META`` row, so a kill at any
+moment leaves either the old or the new state.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -62,6 +65,24 @@ def copy_leveldb_dir(src: Path, dst: Path) -> None:
         os.chmod(target, 0o600)
 
 
+def link_leveldb_dir(src: Path, dst: Path) -> None:
+    """A folder ``dst`` holding hard links to the files of the private copy ``src``.
+
+    Safe to open: LevelDB never writes an existing file in place (tables are immutable, the log
+    and MANIFEST are replaced by new files on open, CURRENT by a rename), so opening ``dst`` never
+    changes ``src``. Falls back to copying where links are not possible.
+    """
+    dst.mkdir(mode=0o700, parents=True, exist_ok=False)
+    for entry in os.scandir(src):
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            os.link(entry.path, dst / entry.name)
+        except OSError:
+            shutil.copyfile(entry.path, dst / entry.name)
+            os.chmod(dst / entry.name, 0o600)
+
+
 def _translate(exc: Exception, path: Path) -> Exception:
     text = str(exc)
     low = text.lower()
@@ -89,12 +110,14 @@ def busy_error(path: Path) -> TargetBusy:
 class LevelDBStore:
     """localStorage in a LevelDB folder. Use :meth:`open_read` or :meth:`open_write`."""
 
-    def __init__(self, db: plyvel.DB, path: Path, mode: Mode, snapshot_dir: Path | None) -> None:
+    def __init__(self, db: plyvel.DB, path: Path, mode: Mode, snapshot_dir: Path | None,
+                 app_modes: _AppModes | None = None) -> None:
         self._db: plyvel.DB | None = db
         self.path = path
         self.mode: Mode = mode
         self.location = str(path)
         self._snapshot_dir = snapshot_dir
+        self._app_modes = app_modes  # set when this store has the app's own folder open for writing
         try:
             self._check_version()
         except BaseException:
@@ -112,13 +135,20 @@ class LevelDBStore:
     # --- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open_read(cls, path: Path) -> LevelDBStore:
-        """Open a private copy of ``path``: no effect on the app's files, works while it runs."""
+    def open_read(cls, path: Path, *, copy: Path | None = None) -> LevelDBStore:
+        """Open a private copy of ``path``: no effect on the app's files, works while it runs.
+
+        ``copy``: a private byte-exact copy of ``path`` taken already (a backup's folder copy); the
+        snapshot links to its files instead of copying the folder again, and leaves it unchanged.
+        """
         check_leveldb_dir(path)
         busy = _lock_taken(path)
         tmp = Path(tempfile.mkdtemp(prefix="flagdeck-snapshot-"))
         try:
-            copy_leveldb_dir(path, tmp / "db")
+            if copy is None:
+                copy_leveldb_dir(path, tmp / "db")
+            else:
+                link_leveldb_dir(copy, tmp / "db")
             db = _open(tmp / "db", path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -126,21 +156,31 @@ class LevelDBStore:
         return cls(db, path, "busy" if busy else "offline", tmp)
 
     @classmethod
-    def open_write(cls, path: Path, *, before_open: Callable[[Path], None] | None = None) -> LevelDBStore:
-        """Open the folder itself for writing, after ``before_open(path)`` (the backup) ran."""
+    def open_write(cls, path: Path) -> LevelDBStore:
+        """Open the app's folder itself, to apply changes already checked on a snapshot.
+
+        Files LevelDB creates meanwhile get the mode of the app's own files (Chromium's are 0600).
+        """
         check_leveldb_dir(path)
         if not os.access(path, os.W_OK):
             raise StorageUnreadable(f"{path} is read-only; nothing was written")
         if _lock_taken(path):
             raise busy_error(path)
-        if before_open is not None:
-            before_open(path)
-        return cls(_open(path, path), path, "offline", None)
+        modes = _AppModes.of(path)
+        try:
+            db = _open(path, path)
+        except BaseException:
+            modes.settle()
+            raise
+        return cls(db, path, "offline", None, modes)
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._app_modes is not None:
+            self._app_modes.settle()
+            self._app_modes = None
         if self._snapshot_dir is not None:
             shutil.rmtree(self._snapshot_dir, ignore_errors=True)
             self._snapshot_dir = None
@@ -243,44 +283,50 @@ class LevelDBStore:
 
     # --- writing ------------------------------------------------------------------------------
 
+    def raw_key(self, origin: str, key: str) -> bytes:
+        """The key's bytes as stored (either encoding), or the encoding Chromium would pick."""
+        return self._find_raw_key(origin, key) or codec.encode_string(key)
+
+    def raw_value(self, origin: str, raw_key: bytes) -> bytes | None:
+        return self._get(codec.entry_prefix(origin) + raw_key)
+
     def put(self, origin: str, key: str, value: str | None) -> None:
-        raw_key = self._find_raw_key(origin, key) or codec.encode_string(key)
-        self._put_raw(origin, raw_key, None if value is None else codec.encode_string(value))
+        self.apply(origin, [(self.raw_key(origin, key), None if value is None else codec.encode_string(value))])
 
     def put_raw(self, origin: str, entry: Entry) -> None:
-        raw_key = entry.raw_key or self._find_raw_key(origin, entry.key) or codec.encode_string(entry.key)
-        raw_value = entry.raw_value or codec.encode_string(entry.value)
-        self._put_raw(origin, raw_key, raw_value)
+        raw_key = entry.raw_key or self.raw_key(origin, entry.key)
+        self.apply(origin, [(raw_key, entry.raw_value or codec.encode_string(entry.value))])
 
-    def _put_raw(self, origin: str, raw_key: bytes, raw_value: bytes | None) -> None:
-        if self.mode != "offline" or self._snapshot_dir is not None:
+    def apply(self, origin: str, changes: Sequence[tuple[bytes, bytes | None]]) -> None:
+        """Set (or, for None, delete) each encoded entry of ``origin`` and its ``META`` row (size,
+        modification time, as Chromium keeps them) in one synced write batch."""
+        if self._app_modes is None:
             raise StorageUnreadable("this store was opened for reading")
-        full_key = codec.entry_prefix(origin) + raw_key
-        old_value = self._get(full_key)
-        old_size = 0 if old_value is None else len(raw_key) + len(old_value)
-        new_size = 0 if raw_value is None else len(raw_key) + len(raw_value)
+        prefix = codec.entry_prefix(origin)
         meta = self.meta(origin)
-        if meta is None:
-            base = sum(len(k) + len(v) for k, v in self._iter_raw(origin))
-        else:
-            base = meta.size_bytes
-        size = max(0, base - old_size + new_size)
+        size = meta.size_bytes if meta is not None else sum(len(k) + len(v) for k, v in self._iter_raw(origin))
+        final: dict[bytes, bytes | None] = dict(changes)
+        for raw_key, raw_value in final.items():
+            old_value = self._get(prefix + raw_key)
+            size -= 0 if old_value is None else len(raw_key) + len(old_value)
+            size += 0 if raw_value is None else len(raw_key) + len(raw_value)
+        size = max(0, size)
         new_meta = codec.OriginMeta(codec.chromium_now(), size, meta.extra if meta else b"")
         try:
             with self.db.write_batch(sync=True) as batch:
-                if raw_value is None:
-                    batch.delete(full_key)
-                else:
-                    batch.put(full_key, raw_value)
+                for raw_key, raw_value in final.items():
+                    if raw_value is None:
+                        batch.delete(prefix + raw_key)
+                    else:
+                        batch.put(prefix + raw_key, raw_value)
                 if size or meta is not None:
                     batch.put(codec.meta_key(origin), new_meta.serialize())
         except plyvel.Error as exc:
             raise _translate(exc, self.path) from exc
 
-
     def replace_all_from(self, other: LevelDBStore) -> None:
         """Make this database hold exactly ``other``'s keys and values, in one synced batch."""
-        if self._snapshot_dir is not None:
+        if self._app_modes is None:
             raise StorageUnreadable("this store was opened for reading")
         wanted: dict[bytes, bytes] = dict(other._iterator())
         try:
@@ -319,3 +365,45 @@ def _open(path: Path, shown: Path) -> plyvel.DB:
 def _lock_taken(path: Path) -> bool:
     """True when another process holds the LevelDB ``LOCK`` (POSIX fcntl / Windows share lock)."""
     return process.lock_probe(path / "LOCK")
+
+
+class _AppModes:
+    """Keeps files LevelDB creates in the app's folder at the mode of the app's own files.
+
+    While the folder is open the process umask is narrowed (never widened: other threads' files
+    only get more private); on close each file that is new since the open (or replaced, as
+    ``CURRENT`` is by a rename) gets the mode ``CURRENT`` had. The app's other files keep theirs.
+    """
+
+    def __init__(self, path: Path, mode: int | None, old_umask: int, before: dict[str, int]) -> None:
+        self.path, self.mode, self.old_umask, self.before = path, mode, old_umask, before
+
+    @classmethod
+    def of(cls, path: Path) -> _AppModes:
+        before: dict[str, int] = {}
+        mode = None
+        for entry in os.scandir(path):
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            before[entry.name] = st.st_ino
+            if entry.name == "CURRENT":
+                mode = stat.S_IMODE(st.st_mode)
+        old = os.umask(0o077)
+        os.umask(old | (0o777 & ~mode & 0o077) if mode is not None else old)
+        return cls(path, mode, old, before)
+
+    def settle(self) -> None:
+        os.umask(self.old_umask)
+        if self.mode is None or os.name != "posix":
+            return
+        for entry in os.scandir(self.path):
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(st.st_mode) or self.before.get(entry.name) == st.st_ino:
+                    continue
+                if stat.S_IMODE(st.st_mode) != self.mode:
+                    os.chmod(entry.path, self.mode)
+            except OSError:
+                continue

@@ -20,8 +20,9 @@ Limits a caller must know:
 
 - Live mode only sees origins that have a page open (``origins()`` lists those with entries).
 - A write is in the app's memory when ``put`` returns, and the page sees it at once; Chromium
-  commits localStorage to disk a few seconds later (5 to 10 s measured) and at a graceful exit. A
-  crash or kill before then loses it. :meth:`LiveStore.wait_durable` waits until the LevelDB holds it.
+  commits localStorage to disk seconds later (5 s, then 24-40 s and more under its rate limiter)
+  and at a graceful exit. A crash or kill before then loses it. :meth:`LiveStore.make_durable`
+  confirms it on disk (parking the page makes Chromium commit at once; see ``durable``).
 - The page reads flags once at load: call :meth:`LiveStore.reload` after writing.
 """
 
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from flagdeck.errors import FlagdeckError, LiveError, NoDebugPort, OriginError, UnsafeDebugPort, UsageError
-from flagdeck.storage import cdp
+from flagdeck.storage import cdp, durable
 from flagdeck.storage.cdp import CDPSession, PageTarget
 from flagdeck.storage.store import Entry, Mode
 from flagdeck.targets import process
@@ -253,7 +254,8 @@ class LiveStore:
     # --- one operation, with its fallbacks ----------------------------------------------------
 
     def _run[T](
-        self, origin: str, dom: Callable[[CDPSession, dict[str, Any]], T], js: Callable[[CDPSession], T]
+        self, origin: str, dom: Callable[[CDPSession, dict[str, Any]], T], js: Callable[[CDPSession], T],
+        *, js_only: bool = False,
     ) -> T:
         """Run ``dom`` with each StorageId spelling, then ``js``, on a page of ``origin``.
 
@@ -265,7 +267,7 @@ class LiveStore:
         while True:
             page = self._pages_of(origin, refresh=refresh)[0]
             try:
-                return self._attempt(page, dom, js)
+                return self._attempt(page, dom, js, js_only=js_only)
             except LiveError as exc:
                 if time.monotonic() >= deadline:
                     raise LiveError(f"cannot reach localStorage of {origin}: {exc.message}") from None
@@ -273,11 +275,12 @@ class LiveStore:
             time.sleep(_RETRY_PAUSE)
 
     def _attempt[T](
-        self, page: PageTarget, dom: Callable[[CDPSession, dict[str, Any]], T], js: Callable[[CDPSession], T]
+        self, page: PageTarget, dom: Callable[[CDPSession, dict[str, Any]], T], js: Callable[[CDPSession], T],
+        *, js_only: bool = False,
     ) -> T:
         session = self._session(page)
         last: LiveError | None = None
-        if self.use_domstorage:
+        if self.use_domstorage and not js_only:
             ids = storage_ids(page.origin)
             for index in list(self._id_order):
                 try:
@@ -331,7 +334,7 @@ class LiveStore:
         """Set ``key`` (``None`` removes it) in the running app; other entries untouched.
 
         The page sees it at once; the disk has it a few seconds later or at a graceful exit
-        (see :meth:`wait_durable`).
+        (see :meth:`make_durable`).
         """
         if not isinstance(key, str) or (value is not None and not isinstance(value, str)):
             raise UsageError("localStorage keys and values are strings")
@@ -353,6 +356,21 @@ class LiveStore:
     def put_raw(self, origin: str, entry: Entry) -> None:
         """Put ``entry`` back by its strings: the browser picks the on-disk encoding itself."""
         self.put(origin, entry.key, entry.value)
+
+    def put_many(self, origin: str, changes: Sequence[tuple[str, str | None]]) -> None:
+        """Apply every ``(key, value-or-None)`` in one task of the page: no script of the app runs
+        between them, so the app never sees half of the change."""
+        if len(changes) == 1:
+            self.put(origin, *changes[0])
+            return
+        ops = json.dumps([[k, v] for k, v in changes])
+        script = ("(() => {{ " + _GUARD + " for (const [k, v] of {ops}) {{ if (v === null) localStorage.removeItem(k);"
+                  " else localStorage.setItem(k, v); }} return true; }})()")
+
+        def js(session: CDPSession) -> None:
+            session.evaluate(script.format(origin=_js(origin), ops=ops))
+
+        self._run(origin, lambda session, _id: js(session), js, js_only=True)
 
     # --- reload and durability ----------------------------------------------------------------
 
@@ -379,29 +397,55 @@ class LiveStore:
         self._pages = None
         return time.monotonic() - start
 
-    def wait_durable(self, origin: str, key: str, value: str | None, *, timeout: float = 20.0) -> float:
-        """Wait until the app's LevelDB on disk holds ``value`` for ``key``; seconds waited.
+    def park(self, origin: str, *, timeout: float = 15.0) -> Parked:
+        """Move every open page of ``origin`` to a blank page of another origin, so the app's
+        storage area loses its last binding and Chromium commits it to disk at once.
 
-        Reads private snapshot copies (the app keeps running). Needs ``leveldb_dir``.
+        The pages' history is reset too (a page kept in the back/forward cache would still hold
+        the storage). :meth:`Parked.restore` loads each page's own URL again: that is the reload.
         """
-        from flagdeck.storage.leveldb_store import LevelDBStore
-
-        if self.leveldb_dir is None:
-            raise UsageError("waiting for the disk needs the app's profile (--user-data-dir or --target)")
-        start = time.monotonic()
-        while True:
+        pages = self._pages_of(origin, refresh=True)
+        parked = Parked(self, [(p, p.url) for p in pages])
+        try:
+            for page in pages:
+                session = self._session(page)
+                session.call("Page.enable")
+                seen = session.event_count("Page.loadEventFired")
+                session.call("Page.navigate", url=_PARK_URL)
+                session.wait_event("Page.loadEventFired", timeout=timeout, after=seen)
+                session.call("Page.resetNavigationHistory")
+                parked.moved.append(page)
+        except BaseException:
             try:
-                with LevelDBStore.open_read(self.leveldb_dir) as disk:
-                    if disk.get(origin, key) == value:
-                        return time.monotonic() - start
+                parked.restore()
             except FlagdeckError:
-                pass  # a snapshot taken mid-write; the next one will do
-            if time.monotonic() - start >= timeout:
-                raise LiveError(
-                    f"{key} of {origin} not on disk after {timeout:g} s",
-                    hint="the app holds it in memory; close the app gracefully to make it commit",
-                )
-            time.sleep(0.25)
+                pass
+            raise
+        self._pages = None
+        return parked
+
+    def make_durable(self, origin: str, expected: dict[str, str | None], *, reload: bool,
+                     timeout: float = durable.DEFAULT_TIMEOUT) -> tuple[durable.Durability, float | None]:
+        """Confirm that the app's disk holds ``expected`` for ``origin``; (durability, reload seconds).
+
+        ``reload``: park the origin's pages so Chromium commits now, read the disk, then load them
+        again (the page's reload). Otherwise wait for Chromium's own commit, up to ``timeout``.
+        """
+        if self.leveldb_dir is None:
+            return durable.unconfirmed(), (self.reload(origin) if reload else None)
+        if not reload:
+            how = "Chromium's own delayed commit"
+            waited = durable.wait_on_disk(self.leveldb_dir, origin, expected, timeout=timeout)
+            return (durable.memory_only(timeout, how) if waited is None else durable.on_disk(waited, how)), None
+        how = "committed at once: the page parked on a blank page"
+        start = time.monotonic()
+        parked = self.park(origin)
+        try:
+            waited = durable.wait_on_disk(self.leveldb_dir, origin, expected, timeout=timeout)
+            seconds = time.monotonic() - start
+        finally:
+            reload_seconds = parked.restore()
+        return (durable.memory_only(timeout, how) if waited is None else durable.on_disk(seconds, how)), reload_seconds
 
     # --- lifetime -----------------------------------------------------------------------------
 
@@ -415,6 +459,54 @@ class LiveStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_PARK_URL = "data:text/html,<!doctype html><title>flagdeck</title><p>flagdeck: saving the app's flags…</p>"
+
+
+class Parked:
+    """Pages :meth:`LiveStore.park` moved away, with the URLs to bring them back to."""
+
+    def __init__(self, store: LiveStore, pages: list[tuple[PageTarget, str]]) -> None:
+        self.store = store
+        self.pages = pages
+        self.moved: list[PageTarget] = []
+        self.restored = False
+
+    def restore(self, timeout: float = 30.0) -> float:
+        """Load every parked page's own URL again; seconds until all have loaded. Idempotent."""
+        if self.restored:
+            return 0.0
+        self.restored = True
+        start = time.monotonic()
+        started: list[tuple[CDPSession, int]] = []
+        errors: list[str] = []
+        try:
+            for page, url in self.pages:
+                if page not in self.moved:
+                    continue
+                try:
+                    session = self.store._session(page)
+                    session.call("Page.enable")
+                    seen = session.event_count("Page.loadEventFired")
+                    session.call("Page.navigate", url=url)
+                    started.append((session, seen))
+                except LiveError as exc:
+                    errors.append(f"{url}: {exc.message}")
+            for session, seen in started:
+                remaining = max(0.01, start + timeout - time.monotonic())
+                try:
+                    session.wait_event("Page.loadEventFired", timeout=remaining, after=seen)
+                except LiveError as exc:
+                    errors.append(exc.message)
+        finally:
+            for session, _ in started:
+                _quiet_page_events(session)
+            self.store._pages = None
+        if errors:
+            raise LiveError(f"could not bring the app's page back: {'; '.join(errors)}",
+                            hint="reload the app's window (or restart the app)")
+        return time.monotonic() - start
 
 
 def _has_storage(origin: str) -> bool:
