@@ -44,3 +44,30 @@ def describe(preset: Preset) -> TargetInfo:
 
 def discover() -> list[TargetInfo]:
     return [describe(p) for p in presets.load_all().values()]
+
+
+def storage_behind_port(port: int) -> list[Path]:
+    """The ``Local Storage/leveldb`` folders held open by the process listening on ``port`` (and
+    its children): the profile of an app known only by its debug port. The live gate still checks
+    that this process holds the folder's ``LOCK`` before anything is sent."""
+    import psutil
+
+    listener = process.port_listener(port)
+    if listener is None or listener.pid is None:
+        return []
+    try:
+        root = psutil.Process(listener.pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+    found: list[Path] = []
+    for proc in tree:
+        try:
+            files = proc.open_files()
+        except psutil.Error:
+            continue
+        for f in files:
+            path = Path(f.path)
+            if path.name == "LOCK" and path.parent.parts[-2:] == locate.LEVELDB_REL.parts and path.parent not in found:
+                found.append(path.parent)
+    return found

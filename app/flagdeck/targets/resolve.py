@@ -87,9 +87,39 @@ def default_flag(target: Target) -> str:
 
 
 def resolve(opts: TargetOptions) -> Target:
-    """Build the Target. Without any option the demo target is used."""
+    """Build the Target. Without any option the demo target is used.
+
+    With ``--debug-port`` and no profile found where the options point, the profile is the one the
+    app behind that port holds open: without it no write could be confirmed on the app's disk.
+    """
     if opts.debug_port is not None and not 0 < opts.debug_port < 65536:
         raise UsageError(f"--debug-port {opts.debug_port} is not a TCP port")
+    try:
+        return _resolve(opts)
+    except TargetNotFound as exc:
+        if opts.debug_port is None or opts.leveldb is not None or opts.user_data_dir is not None:
+            raise  # a folder the user named is never swapped for another
+        from flagdeck.targets.discover import storage_behind_port
+
+        found = storage_behind_port(opts.debug_port)
+        if len(found) != 1:
+            why = "none" if not found else f"{len(found)}: {', '.join(map(str, found))}"
+            raise TargetNotFound(
+                f"{exc.message}; the app behind debug port {opts.debug_port} holds no single localStorage "
+                f"folder flagdeck can see ({why}), so a write could not be confirmed on its disk",
+                hint="give the app's profile folder with --user-data-dir DIR (its userData; for Chromium "
+                     "the --user-data-dir it runs with) or --leveldb DIR",
+            ) from None
+        return _resolve(replace(opts, leveldb=found[0], user_data_dir=_root_of(found[0])))
+
+
+def _root_of(leveldb: Path) -> Path:
+    """The user-data root of a ``Local Storage/leveldb`` folder (``Default/`` dropped for Chromium)."""
+    root = leveldb.parent.parent
+    return root.parent if (root / "Preferences").is_file() and (root.parent / "Local State").is_file() else root
+
+
+def _resolve(opts: TargetOptions) -> Target:
     preset: Preset | None = None
     if opts.target:
         preset = presets.get(opts.target)
