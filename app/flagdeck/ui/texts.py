@@ -42,6 +42,11 @@ def write_summary(result: flag_ops.WriteResult) -> str:
         tail = "the page applies it at its next reload"
     else:
         tail = "written on disk: the app reads it at its next start"
+    d = result.durability
+    if d is not None and not d.ok:
+        return f"{change} ({result.mode}); NOT SAVED: {d.detail}"
+    if d is not None and result.mode == "live" and d.seconds is not None:
+        tail += f"; on the app's disk in {d.seconds:.1f} s"
     return f"{change} ({result.mode}); {tail}"
 
 
