@@ -328,3 +328,29 @@ def test_ctrl_c_after_the_close_still_starts_the_app_and_records_a_failure(start
     (row,) = history.query(kind="rollback")
     assert row.outcome == "failed"
 
+
+# --- the demo's crash-on-start incident ----------------------------------------------------------------------
+
+
+def test_demo_crash_on_start_ends_verified(user_dirs: Path) -> None:
+    """``flagdeck demo --fault crash-on-start`` (the README's fault): the trigger board shows the
+    runbook's first critical trigger although no page answers, and the rollback goes the restart
+    way (close, offline write, relaunch, verify) by itself."""
+    from flagdeck.targets import process
+
+    try:
+        proc = run_cli("--json", "demo", "--headless", "--fault", "crash-on-start", timeout=300)
+    finally:
+        holder = process.lock_holder(user_dirs / "data" / "demo-target" / "Local Storage" / "leveldb" / "LOCK")
+        if holder is not None:
+            os.kill(holder.pid, 9)
+    assert proc.returncode == 0, proc.stderr
+    demo = json.loads(proc.stdout)
+    board = demo["board"]
+    assert board["level"] == "level-1-now" and board["flag_state"] == {"USE_UNIFIED_DB_SERVICE": None}
+    assert {"severity": "critical", "runbook": "Application crashes on startup", "source": "renderer"}.items() <= \
+        board["triggers"][0].items()
+    rollback = demo["rollback"]
+    assert rollback["mode"] == "restart" and rollback["outcome"] == "verified"
+    assert [s["id"] for s in rollback["steps"]] == ["capture", "close", "set-flag", "relaunch", "verify", "record"]
+    assert demo["stopped"]
