@@ -28,7 +28,7 @@ from flagdeck.errors import TargetBusy
 
 DEFAULT_WAIT = 15.0
 
-_held = threading.local()  # .paths: {lock file path: nesting depth} of the locks this thread holds
+_held = threading.local()  # .paths: the lock files this thread holds
 
 
 def default_wait() -> float:
@@ -62,16 +62,11 @@ def _lock_path(slug: str) -> Path:
     return paths.sub_dir("locks") / f"{slug}.lock"
 
 
-def _held_here() -> dict[str, int]:
-    held: dict[str, int] | None = getattr(_held, "paths", None)
+def _held_here() -> set[str]:
+    held: set[str] | None = getattr(_held, "paths", None)
     if held is None:
-        held = _held.paths = {}
+        held = _held.paths = set()
     return held
-
-
-def holds(slug: str) -> bool:
-    """Whether the calling thread holds the writer lock of ``slug``."""
-    return str(_lock_path(slug)) in _held_here()
 
 
 @contextlib.contextmanager
@@ -83,11 +78,7 @@ def target_lock(slug: str, *, wait: float | None = None, purpose: str = "write")
     held = _held_here()
     key = str(path)
     if key in held:
-        held[key] += 1
-        try:
-            yield
-        finally:
-            held[key] -= 1
+        yield
         return
     wait = default_wait() if wait is None else wait
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -108,11 +99,11 @@ def target_lock(slug: str, *, wait: float | None = None, purpose: str = "write")
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, f"{os.getpid()} {purpose}\n".encode())
-        held[key] = 1
+        held.add(key)
         try:
             yield
         finally:
-            del held[key]
+            held.discard(key)
     finally:
         os.close(fd)  # closing drops the lock
 
