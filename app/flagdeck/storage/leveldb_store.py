@@ -135,24 +135,12 @@ class LevelDBStore:
             raise busy_error(path)
         if before_open is not None:
             before_open(path)
-        process.note_open(path / "LOCK")  # lock probes in this process must not touch its LOCK now
-        try:
-            store = cls(_open(path, path), path, "offline", None)
-        except BaseException:
-            process.note_closed(path / "LOCK")
-            raise
-        store._noted = path / "LOCK"
-        return store
-
-    _noted: Path | None = None  # the LOCK announced to process.note_open, until closed
+        return cls(_open(path, path), path, "offline", None)
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
-        if self._noted is not None:
-            process.note_closed(self._noted)
-            self._noted = None
         if self._snapshot_dir is not None:
             shutil.rmtree(self._snapshot_dir, ignore_errors=True)
             self._snapshot_dir = None

@@ -4,9 +4,8 @@ The lock probe must not take the lock, nor even open the file: LevelDB locks ``L
 ``fcntl(F_SETLK)``, a record lock that belongs to the process, and closing *any* descriptor of that
 file in the process drops it. A probe from one thread (discovery, evidence, verify) while another
 holds the LevelDB open for writing would silently unlock it. So on Linux the probe reads
-``/proc/locks`` (by device and inode); elsewhere it first asks the registry of the LevelDBs this
-process has open (:func:`note_open`), and only opens the file (``F_GETLK``) when this process
-holds no lock on it.
+``/proc/locks`` (by device and inode); elsewhere it first asks the OS whether this process has the
+file open, and only opens it (``F_GETLK``) when it does not.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import ipaddress
 import os
 import struct
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,31 +61,15 @@ def _flock_struct(pid: int = 0) -> bytes:
     return struct.pack("@qqihh", 0, 0, pid, _F_WRLCK, os.SEEK_SET)
 
 
-_open_here: dict[str, int] = {}  # real path of a LOCK -> how many of its LevelDBs this process has open
-_open_here_guard = threading.Lock()
-
-
-def note_open(lock_path: Path) -> None:
-    """This process opens the LevelDB of ``lock_path`` (call before opening): probes must not touch it."""
-    key = os.path.realpath(lock_path)
-    with _open_here_guard:
-        _open_here[key] = _open_here.get(key, 0) + 1
-
-
-def note_closed(lock_path: Path) -> None:
-    """The LevelDB :func:`note_open` announced is closed (or failed to open)."""
-    key = os.path.realpath(lock_path)
-    with _open_here_guard:
-        count = _open_here.get(key, 0) - 1
-        if count > 0:
-            _open_here[key] = count
-        else:
-            _open_here.pop(key, None)
-
-
-def _opened_here(lock_path: Path) -> bool:
-    with _open_here_guard:
-        return os.path.realpath(lock_path) in _open_here
+def _open_here(lock_path: Path) -> bool:
+    """Whether this process has ``lock_path`` open: a LevelDB of it is open here (LevelDB keeps its
+    ``LOCK`` open while it holds the lock), so opening and closing it would drop that lock. Asked
+    of the OS (psutil), so every LevelDB this process opens counts, whoever opened it."""
+    wanted = os.path.realpath(lock_path)
+    try:
+        return any(os.path.realpath(f.path) == wanted for f in psutil.Process().open_files())
+    except (psutil.Error, OSError):
+        return False
 
 
 def _proc_locks(lock_path: Path) -> list[int] | None:
@@ -136,7 +118,7 @@ def _getlk(lock_path: Path) -> int | None:
 def _query_lock(lock_path: Path) -> int | None:
     """:func:`_getlk` by asking the kernel on a descriptor of the file: only when this process has
     no LevelDB of it open (closing that descriptor would drop the process's lock)."""
-    if _opened_here(lock_path):
+    if _open_here(lock_path):
         return os.getpid()
     import fcntl
 
