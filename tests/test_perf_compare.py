@@ -253,6 +253,37 @@ def test_someone_elses_write_stops_the_comparison_and_is_kept(demo: Callable[[fl
     target.with_flags(None)
 
 
+def test_a_rollback_from_another_flagdeck_waits_for_the_flag_to_be_put_back(
+        demo: Callable[[float], DemoTarget]) -> None:
+    """Two flagdeck processes: a comparison flipping the flag, then a rollback. The comparison holds
+    the writer lock for all its flips: the rollback waits, the comparison sees it waiting, puts the
+    user's value back and stops; only then does the rollback back up and write. (Without the lock
+    the rollback backed up one of the comparison's values and raced its next flip.)"""
+    target = demo(1.0)
+    before = stored_flags(target)
+    comparison = subprocess.Popen([sys.executable, "-c", CLI, *cli_args(target), "compare", "--runs", "10",
+                                   "--repeat", "3", "--no-chart"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, cwd=REPO)
+    assert comparison.stderr is not None
+    lines = []
+    for line in comparison.stderr:
+        lines.append(line)
+        if " 2/22 " in line:  # two flips done: the stored flag is one of the comparison's values
+            break
+    rollback = flagdeck(*cli_args(target), "--json", "rollback", "--yes")
+    out, err = comparison.communicate(timeout=120)
+    assert rollback.returncode == 0, rollback.stderr
+    result = json.loads(rollback.stdout)
+    assert result["outcome"] == "verified"
+    assert result["flag_before"] == before  # the user's value, not one the comparison had flipped to
+    assert result["flag_after"] == '{"USE_UNIFIED_DB_SERVICE":false}'
+    assert comparison.returncode == 3
+    line = one_line_error(subprocess.CompletedProcess([], 3, out, "".join(lines) + err))
+    assert "waits to write this target" in line and "restored to its original value" in line
+    assert stored_flags(target) == '{"USE_UNIFIED_DB_SERVICE":false}' and page_path(target) == "original"
+    target.with_flags(before)
+
+
 def test_app_gone_mid_comparison_names_the_backup(demo: Callable[[float], DemoTarget], seeded: Path) -> None:
     target = demo(1.0)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +159,52 @@ def test_uid_of() -> None:
 def test_find_by_names(browser: Chromium) -> None:
     assert browser.pid in {p.pid for p in process.find_by_names(["chromium"])}
     assert process.find_by_names(["no-such-program-flagdeck"]) == []
+
+
+# --- probing a LOCK this process holds ------------------------------------------------------------
+
+# A second process tries LevelDB's own lock (fcntl F_SETLK, whole file): exit 3 while it is held.
+TRY_LOCK = ("import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_RDWR)\n"
+            "try:\n    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept OSError:\n    sys.exit(3)\n")
+
+
+def held_by_another_process(lock: Path) -> bool:
+    code = subprocess.run([sys.executable, "-c", TRY_LOCK, str(lock)], timeout=60).returncode
+    assert code in (0, 3)
+    return code == 3
+
+
+@pytest.mark.parametrize("probe", ["lock_probe", "lock_holder", "portable"])
+def test_probes_from_another_thread_leave_an_open_write_locked(qtwe_profile: Path, probe: str) -> None:
+    """LevelDB's lock is a process-wide fcntl lock that any close() of a descriptor of LOCK in the
+    process drops: probes from other threads (discovery, evidence, verify) must not open the file
+    while a write holds the database open. ``portable``: the path taken where /proc/locks is not."""
+    from flagdeck.storage.leveldb_store import LevelDBStore
+
+    leveldb = qtwe_profile / "Local Storage" / "leveldb"
+    lock = leveldb / "LOCK"
+    ask = {"lock_probe": lambda: process.lock_probe(lock) and os.getpid(),
+           "lock_holder": lambda: (h := process.lock_holder(lock)) is not None and h.pid,
+           "portable": lambda: process._query_lock(lock)}[probe]
+    opened, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with LevelDBStore.open_write(leveldb):
+            opened.set()
+            release.wait(120)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert opened.wait(60)
+        answers: list[object] = []
+        prober = threading.Thread(target=lambda: answers.extend(ask() for _ in range(3)))
+        prober.start()
+        prober.join()
+        assert answers == [os.getpid()] * 3
+        assert held_by_another_process(lock)  # still locked after the probes
+    finally:
+        release.set()
+        thread.join()
+    assert not process.lock_probe(lock) and process._query_lock(lock) is None
+    assert not held_by_another_process(lock)

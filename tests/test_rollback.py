@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,117 @@ def test_an_app_whose_main_thread_ended_has_not_exited_yet() -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+# --- a rollback that fails says so, and leaves the app running -------------------------------------------------
+
+
+def app_state(target: Any) -> dict[str, Any]:
+    """What the running app uses and stores, asked as a user would (``status`` over its debug port)."""
+    proc = run_cli("--user-data-dir", str(target.profile), "--debug-port", str(target.port), "--json", "status")
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(proc.stdout)
+    assert status["mode"] == "live"
+    return {"page": status["page_flags"], "stored": status["report"]["document"]["raw"]}
+
+
+def test_a_restart_rollback_whose_write_fails_starts_the_app_again(start_demo: Any) -> None:
+    """The write fails after the app was closed (its backup cannot be made: the target's backup
+    folder is a file): the app is started again on its old flags, and the run is a failure
+    everywhere (exit code, record, history row), in one line without a traceback."""
+    from flagdeck import history
+    from flagdeck.targets import process
+    from flagdeck.targets.resolve import TargetOptions, resolve
+
+    target = start_demo()
+    target.with_flags(ON)
+    before = app_state(target)
+    assert before == {"page": {"USE_UNIFIED_DB_SERVICE": True}, "stored": ON}
+    slug = resolve(TargetOptions(user_data_dir=target.profile)).slug
+    backups = Path(os.environ["FLAGDECK_DATA_DIR"]) / "backups"
+    backups.mkdir(parents=True)
+    (backups / slug).write_text("not a folder")
+    old_pid = target.proc.pid
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    proc = run_cli(*ud, "--json", "rollback", "--restart", "--yes")
+    holder = process.lock_holder(target.profile / "Local Storage" / "leveldb" / "LOCK")
+    assert holder is not None and holder.pid != old_pid, proc.stderr  # closed, then started again
+    assert app_state(target) == before
+    assert proc.returncode not in (0, 130), proc.stderr
+    assert "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert [line for line in proc.stderr.splitlines() if line.startswith("flagdeck:")] == [
+        f"flagdeck: rollback stopped: {result['error']['message']}"]
+    assert result["outcome"] == "failed" and result["mode"] == "restart"
+    steps = {s["id"]: s for s in result["steps"]}
+    assert [steps[i]["status"] for i in ("capture", "close", "set-flag", "relaunch", "verify", "record")] == [
+        "done", "done", "failed", "done", "skipped", "done"]
+    assert "started again after the failure (on its previous flags" in steps["relaunch"]["detail"]
+    assert json.loads(Path(result["record"]).read_text())["outcome"] == "failed"
+    (row,) = history.query(kind="rollback")
+    assert row.outcome == "failed" and row.details["outcome"] == "failed"
+
+
+def test_ctrl_c_after_the_close_still_starts_the_app_and_records_a_failure(start_demo: Any) -> None:
+    """A real SIGINT as the write begins (the app already closed): the step fails as interrupted,
+    the app is started again on its old flags, the run is recorded as failed, then Ctrl-C goes on up."""
+    import signal
+
+    import pytest
+
+    from flagdeck import history
+    from flagdeck.rollback import plan as rollback_plan
+    from flagdeck.rollback import record
+    from flagdeck.rollback.run import StepResult, run
+    from flagdeck.targets.resolve import TargetOptions, resolve
+
+    target = start_demo()
+    target.with_flags(ON)
+    before = app_state(target)
+    plan = rollback_plan.prepare(resolve(TargetOptions(user_data_dir=target.profile, debug_port=target.port)),
+                                 restart=True)
+    seen: list[tuple[str, str]] = []
+
+    def progress(step: StepResult) -> None:
+        seen.append((step.id, step.status))
+        if step.id == "set-flag" and step.status == "running":
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(plan, progress=progress)
+    assert app_state(target) == before  # started again
+    (saved,) = record.load_all()
+    assert saved["outcome"] == "failed" and saved["error"]["kind"] == "interrupted"
+    assert {s["id"]: s["status"] for s in saved["steps"]} == {
+        "capture": "done", "close": "done", "set-flag": "failed", "relaunch": "done", "verify": "skipped",
+        "record": "done"}
+    assert ("relaunch", "done") in seen and ("record", "done") in seen
+    (row,) = history.query(kind="rollback")
+    assert row.outcome == "failed"
+
+
+# --- the demo's crash-on-start incident ----------------------------------------------------------------------
+
+
+def test_demo_crash_on_start_ends_verified(user_dirs: Path) -> None:
+    """``flagdeck demo --fault crash-on-start`` (the README's fault): the trigger board shows the
+    runbook's first critical trigger although no page answers, and the rollback goes the restart
+    way (close, offline write, relaunch, verify) by itself."""
+    from flagdeck.targets import process
+
+    try:
+        proc = run_cli("--json", "demo", "--headless", "--fault", "crash-on-start", timeout=300)
+    finally:
+        holder = process.lock_holder(user_dirs / "data" / "demo-target" / "Local Storage" / "leveldb" / "LOCK")
+        if holder is not None:
+            os.kill(holder.pid, 9)
+    assert proc.returncode == 0, proc.stderr
+    demo = json.loads(proc.stdout)
+    board = demo["board"]
+    assert board["level"] == "level-1-now" and board["flag_state"] == {"USE_UNIFIED_DB_SERVICE": None}
+    assert {"severity": "critical", "runbook": "Application crashes on startup", "source": "renderer"}.items() <= \
+        board["triggers"][0].items()
+    rollback = demo["rollback"]
+    assert rollback["mode"] == "restart" and rollback["outcome"] == "verified"
+    assert [s["id"] for s in rollback["steps"]] == ["capture", "close", "set-flag", "relaunch", "verify", "record"]
+    assert demo["stopped"]

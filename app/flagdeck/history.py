@@ -302,7 +302,9 @@ def record_rollback(result: Any, *, version: str | None = None, bundle: str | Pa
     plan = result.plan
     write = getattr(result, "write", None)
     error = getattr(result, "error", None)
-    outcome: Outcome = "failed" if result.outcome == "failed" else "ok"
+    # ok only for a run that finished: no error, no step (but the record itself) left running or failed
+    unfinished = any(s.status in ("pending", "running", "failed") for s in result.steps if s.id != "record")
+    outcome: Outcome = "failed" if result.outcome == "failed" or error is not None or unfinished else "ok"
     message = f"{result.outcome}: {plan.flag} -> {js_repr(plan.value)} ({plan.mode})"
     if error is not None:
         message += f": {error}"

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flagdeck import paths
+from flagdeck.errors import LiveError, OriginError
 from flagdeck.private_files import write_json
+from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.targets.resolve import Target
 from flagdeck.verify.checks_app import MESSAGE_LOAD_LIMIT_MS
 from flagdeck.verify.result import VerifyReport
@@ -98,19 +100,45 @@ def save_board(target: Target, board: TriggerBoard) -> Path:
 
 def check(target: Target, *, window: float = 2.0) -> TriggerBoard:
     """Measure the signals now (a verification with a short watch) and classify them; the board
-    is saved. The flag state is what the running page uses when it tells, else what is stored."""
+    is saved. The flag state is what the running page uses when it tells, else what is stored.
+
+    An app whose page crashed on start (the runbook's first critical trigger) has a debug port
+    and no page to ask: its stored flags are read from a snapshot of the disk, and a flag nothing
+    stores is *unknown* (None), since the app's build env may turn it on."""
     from flagdeck import access, flag_ops
     from flagdeck.verify.runner import verify
 
     opened = access.open_read(target)
     with opened.store as store:
-        status = flag_ops.status_from(target, store, opened.notes)
-        stored = {f.name: f.effective for f in status.report.flags}
-        flags = {name: (status.page_flags or {}).get(name, value) for name, value in stored.items()}
+        try:
+            status = flag_ops.status_from(target, store, opened.notes)
+            no_page = False
+        except (OriginError, LiveError):
+            if store.mode != "live":
+                raise
+            with LevelDBStore.open_read(target.leveldb_dir) as disk:
+                status = flag_ops.status_from(target, disk, opened.notes)
+            no_page = True
+        flags = _flag_state(status, no_page=no_page)
         report = verify(target, watch=True, window=window, save=False, store=store)
     board = classify(target, report, flags)
     save_board(target, board)
     return board
+
+
+def _flag_state(status: Any, *, no_page: bool) -> dict[str, Any]:
+    """Each flag as the running page uses it, else as stored (its default when nothing is stored);
+    None when a live app's page cannot tell and nothing is stored."""
+    page = status.page_flags or {}
+    out: dict[str, Any] = {}
+    for flag in status.report.flags:
+        if flag.name in page:
+            out[flag.name] = page[flag.name]
+        elif no_page and not flag.stored:
+            out[flag.name] = None
+        else:
+            out[flag.name] = flag.effective
+    return out
 
 
 def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -> TriggerBoard:
@@ -130,7 +158,7 @@ def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -
         triggers.append(Trigger("minor", "Increased error logs but functionality intact", logger.detail, "error-rate"))
     triggers.sort(key=lambda t: SEVERITY_ORDER[t.severity])
     worst = triggers[0].severity if triggers else None
-    flag_on = any(bool(v) for v in flag_state.values())
+    flag_on = any(v is None or bool(v) for v in flag_state.values())  # unknown: maybe on (its build env)
     if worst is None:
         level, text = "none", "No rollback trigger fired."
     elif not flag_on:

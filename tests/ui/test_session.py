@@ -1,7 +1,7 @@
 """The session's own rules: reads do only the read (no backup listing, no report re-reading), retries
 wait their first delay and then double, a read of a target no longer shown is dropped, work that
-needs no target runs without one, verification waits for a write, and unset goes through the same
-write as set."""
+needs no target runs without one, verification waits for a write (and a write for a verification),
+and unset goes through the same write as set."""
 
 from __future__ import annotations
 
@@ -128,6 +128,28 @@ def test_verify_waits_for_a_write(console_on: Any, live_demo: Any) -> None:
     assert shell.session.verifying and not page.run_button.isEnabled()
     shell.qtbot.waitUntil(lambda: not shell.session.verifying, timeout=120_000)
     assert page.run_button.isEnabled()
+
+
+def test_a_write_waits_for_a_running_verification(make_shell: Any, live_demo: Any) -> None:
+    """The other way round: a write asked for while a verification runs is accepted but starts only
+    when the verification has finished, so the checks never see its flip and reload."""
+    from flagdeck import history
+
+    shell = make_shell(demo_options(live_demo.profile))
+    shell.wait_known()
+    shell.wait_idle()
+    reports: list[Any] = []
+    assert shell.session.start_verify(source="test", on_done=reports.append) is not None
+    task = shell.session.write_flag(FLAG, False, reload=True, source="test")
+    assert task is not None and shell.session.exclusive is not None  # taken, not refused
+    assert shell.session.runner.waiting(task) and shell.session.verifying
+    assert "starts as soon as it has finished" in shell.notice("waiting")[1]
+    shell.notice(f"{FLAG} set", timeout=120_000)
+    shell.wait_idle()
+    assert len(reports) == 1 and not reports[0].failed, [f"{r.id}: {r.detail}" for r in reports[0].failed]
+    order = [e.kind for e in reversed(history.query())]
+    assert order.index("verify") < order.index("flag-write")  # the write began after the checks ended
+    assert stored_flags(live_demo.profile) == {FLAG: False}
 
 
 def test_unset_without_reload_is_a_write_like_set(console_on: Any, live_demo: Any) -> None:

@@ -96,7 +96,7 @@ def cmd_triggers(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_board(b: TriggerBoard) -> str:
-    flags = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in b.flag_state.items())
+    flags = ", ".join(f"{k}={'unknown' if v is None else 'on' if v else 'off'}" for k, v in b.flag_state.items())
     lines = [f"trigger board: {b.target} ({flags})"]
     if not b.triggers:
         lines.append("  no trigger fired")

@@ -7,11 +7,13 @@ run would write ~20 backup folders per comparison, evict older, useful backups f
 retention window (50 per target) and cost disk writes inside the timed loop. So :meth:`prepare`
 goes through ``access.write_session`` once (target lock, origin resolved, entries and flag text
 backed up, the flag name and values checked against the catalogue), and every switch after that
-is one read and one write on the already-open store.
+is one read and one write on the already-open store. The comparison holds the target's writer
+lock from before :meth:`prepare` to after :meth:`restore` (``perf.runner``): no other flagdeck
+writes in between.
 
 Every switch first checks that the stored text is still what flagdeck last wrote. If someone
-else (a rollback, the tray) changed it meanwhile, the comparison stops and their value is left
-alone: restoring "our" original over a rollback would undo the rollback.
+outside flagdeck (the app itself, a person in DevTools) changed it meanwhile, the comparison stops
+and their value is left alone: restoring "our" original over their change would undo it.
 """
 
 from __future__ import annotations

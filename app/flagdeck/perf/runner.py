@@ -7,24 +7,27 @@ one write on the open live store), reload, wait for the load event and the prese
 expression, run the workload, collect. ``cancel`` is checked between runs (the console's Cancel
 button); Ctrl-C, errors and cancellation all end in :meth:`FlagSwitch.restore` and one more
 reload, so the app is left running with the flags it had.
+
+The whole comparison, every flip and the restore included, holds the target's writer lock: no other
+flagdeck writes the flag in between (and gets overwritten by the next flip). Another writer that
+asks for the lock (a rollback) is not kept waiting for the whole comparison: it stops before its
+next run, puts the flag back and lets the writer go first.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flagdeck import history
+from flagdeck import history, interrupts, target_lock
 from flagdeck.backups import BackupStore
-from flagdeck.errors import FlagdeckError, UsageError
+from flagdeck.errors import FlagdeckError, TargetBusy, UsageError
 from flagdeck.perf import baseline as baselines
 from flagdeck.perf import saved, workload
 from flagdeck.perf.analysis import analyse
@@ -71,26 +74,6 @@ def schedule(runs: int, rng: random.Random, *, on_only: bool = False) -> list[tu
         rng.shuffle(sides)
         out += [(pair, side) for side in sides]
     return out
-
-
-@contextlib.contextmanager
-def sigint_deferred() -> Iterator[None]:
-    """Hold a first Ctrl-C while the flag is being put back (a second one still interrupts)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    presses: list[int] = []
-
-    def handler(signum: int, frame: object) -> None:
-        presses.append(signum)
-        if len(presses) > 1:
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _Comparison:
@@ -189,6 +172,10 @@ class _Comparison:
                 result.cancelled = True
                 result.notes.append(f"cancelled before run {step} of {len(plan)}")
                 return
+            if target_lock.someone_waits(self.target.slug):
+                raise TargetBusy(f"stopped before run {step} of {len(plan)}: another flagdeck (a rollback?) "
+                                 "waits to write this target and goes first",
+                                 hint="compare again when it has finished")
             self.where = f"run {step} of {len(plan)}"
             self.progress(RunEvent(step, len(plan), pair, side, None, result.headline))
             try:
@@ -230,7 +217,7 @@ def compare(
     flag = flag or (use.flag if use else default_flag(target))
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     store = connect_live(target.debug_port, leveldb_dir=target.leveldb_dir, process_names=target.process_names)
-    with store:
+    with store, target_lock.target_lock(target.slug, purpose="perf compare"):
         job = _Comparison(target, store, flag=flag, runs=runs, seed=seed, save_baseline=save_as,
                           use_baseline=use, metric=metric, progress=progress, cancel=cancel,
                           ready_timeout=ready_timeout, workload_timeout=workload_timeout, backups=backups)
@@ -252,7 +239,7 @@ def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | 
         job.run_all(result)
     except BaseException as exc:
         try:
-            with sigint_deferred():
+            with interrupts.held():
                 restored = job.switch.restore(job.reload if job.reloaded else None)
         except FlagdeckError as lost:
             first = exc.message if isinstance(exc, FlagdeckError) else (
@@ -263,7 +250,7 @@ def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | 
         if isinstance(exc, FlagdeckError):
             raise type(exc)(f"{exc.message}; {restored.detail}", hint=exc.hint) from None
         raise
-    with sigint_deferred():
+    with interrupts.held():
         restored = job.switch.restore(job.reload if job.reloaded else None)
     result.restored = {"restored": restored.restored, "reloaded": restored.reloaded, "detail": restored.detail}
     if not restored.restored:

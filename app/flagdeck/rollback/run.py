@@ -1,25 +1,38 @@
 """Level-1 rollback, run: each planned step timed and reported as it goes, the whole kept on record.
 
-A step that fails stops the rollback there (later steps are marked skipped); the record is saved
-whatever happens, with the error, so the incident log is complete.
+A step that fails (any exception, Ctrl-C included) stops the rollback there: later steps are
+skipped, except the two that keep the promises of a failed run:
+
+- ``relaunch``: once the app was closed it is started again, on its old state when the write did
+  not happen, whatever failed after the close;
+- ``record``: the record file, the history row and the team alert say the run failed.
+
+Ctrl-C is re-raised once both ran (a first press during them is held). The run holds the
+target's writer lock from its first step to its last, so no other flagdeck writes in between.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from flagdeck import flag_ops, history, notify
-from flagdeck.errors import FlagdeckError
+from flagdeck import flag_ops, history, interrupts, notify
+from flagdeck.errors import ExitCode, FlagdeckError
 from flagdeck.probe.page import PageProbe
 from flagdeck.rollback import record
 from flagdeck.rollback.capture import Capture, capture
 from flagdeck.rollback.plan import RollbackPlan
-from flagdeck.targets import launch
+from flagdeck.target_lock import target_lock
+from flagdeck.targets import launch, process
 from flagdeck.targets.resolve import Target
 from flagdeck.verify.result import VerifyReport, now_iso
+
+log = logging.getLogger("flagdeck.rollback")
 
 StepStatus = Literal["pending", "running", "done", "failed", "skipped"]
 Outcome = Literal["verified", "unverified", "failed", "written"]
@@ -70,6 +83,39 @@ class RollbackResult:
 
 Progress = Callable[[StepResult], None]
 
+# Steps that run after a failure too (relaunch only when the app was closed).
+_RECOVERY = ("relaunch", "record")
+
+
+class StepFailed(FlagdeckError):
+    """A step raised something that is not one of flagdeck's own errors: the OS, a bug, Ctrl-C.
+    Its traceback goes into the record (and the log), its one line to the user."""
+
+    exit_code = ExitCode.CHECK_FAILED
+    kind = "step-failed"
+
+    def __init__(self, step: StepResult, what: str, *, kind: str | None = None, exit_code: ExitCode | None = None,
+                 trace: str = "") -> None:
+        super().__init__(f"{step.title}: {what}")
+        self.what = what  # the step's detail (the message names the step too)
+        self.kind = kind or self.kind
+        self.exit_code = exit_code or self.exit_code
+        self.trace = trace
+
+    def as_dict(self) -> dict[str, object]:
+        return {**super().as_dict(), "traceback": self.trace} if self.trace else super().as_dict()
+
+    @classmethod
+    def of(cls, step: StepResult, exc: BaseException) -> StepFailed:
+        if isinstance(exc, KeyboardInterrupt):
+            return cls(step, "interrupted (Ctrl-C)", kind="interrupted", exit_code=ExitCode.USAGE)
+        trace = "".join(traceback.format_exception(exc))
+        if isinstance(exc, OSError):
+            where = f": {exc.filename}" if exc.filename else ""
+            return cls(step, f"{exc.strerror or exc}{where}", kind="os-error", exit_code=ExitCode.UNREADABLE,
+                       trace=trace)
+        return cls(step, f"internal error ({type(exc).__name__}: {exc})", trace=trace)
+
 
 class _Runner:
     def __init__(self, plan: RollbackPlan, progress: Progress | None, *, watch: bool, window: float,
@@ -84,23 +130,35 @@ class _Runner:
         self.version: str | None = None  # the app's version, for the runbook's history table
         self.origin: str | None = plan.target.origin
         self.t0 = time.monotonic()
+        self._lock: contextlib.ExitStack | None = None  # where the first step enters the writer lock
 
     def run(self) -> RollbackResult:
         self.t0 = time.monotonic()
         actions = {"capture": self.capture, "close": self.close, "set-flag": self.set_flag,
                    "reload": self.reload, "relaunch": self.relaunch, "verify": self.verify_step,
                    "record": self.finish}
+        stop: BaseException | None = None  # Ctrl-C (or SystemExit): raised again once recorded
         try:
-            for step in self.result.steps:
-                if self.result.error is not None:
-                    step.status = "skipped"
-                    continue
-                self._do(step, actions[step.id])
+            with contextlib.ExitStack() as lock:
+                self._lock = lock
+                for step in self.result.steps:
+                    if self.result.error is None:
+                        stop = self._do(step, actions[step.id])
+                    elif step.id in _RECOVERY and (step.id != "relaunch" or self._closed_the_app()):
+                        with interrupts.held() as presses:
+                            stop = self._do(step, actions[step.id]) or stop
+                        if presses and stop is None:
+                            stop = KeyboardInterrupt()
+                    else:
+                        step.status = "skipped"
         finally:
             if self.live is not None:
-                self.live.close()
-            if not self.result.record_path:  # a step failed (or was interrupted): still on record
+                with contextlib.suppress(Exception):
+                    self.live.close()
+            if not self.result.record_path:  # the loop itself was broken off: still on record
                 self.finish()
+        if stop is not None:
+            raise stop
         return self.result
 
     def finish(self) -> str:
@@ -108,8 +166,10 @@ class _Runner:
         self.result.seconds = time.monotonic() - self.t0
         self.result.outcome = self._outcome()
         self.result.record_path = str(self.folder / "record.json")
-        history.record_rollback(self.result, version=self.version)
-        if notify.rollback_done(notify.summary_from_rollback(self.result, version=self.version)) is not None:
+        self._aside("history row", lambda: history.record_rollback(self.result, version=self.version))
+        alert = self._aside("team alert", lambda: notify.rollback_done(
+            notify.summary_from_rollback(self.result, version=self.version)))
+        if alert is not None:
             self.result.notes.append("team alert queued (flagdeck notify status)")
         step = self.result.step("record")
         if step is not None and step.status == "running":  # this is that step: the file says it is done
@@ -117,19 +177,64 @@ class _Runner:
         record.save(self.folder, self.result.to_json())
         return f"saved in {self.folder}"
 
-    def _do(self, step: StepResult, action: Callable[[], str]) -> None:
-        step.status = "running"
-        self.progress(step)
-        start = time.monotonic()
+    def _aside(self, what: str, func: Callable[[], Any]) -> Any:
+        """Bookkeeping that must not stop the record file from being written."""
         try:
+            return func()
+        except Exception as exc:
+            log.info("rollback %s: %s failed", self.result.id, what, exc_info=True)
+            self.result.notes.append(f"{what} not written: {exc}")
+            return None
+
+    def _do(self, step: StepResult, action: Callable[[], str]) -> BaseException | None:
+        """Run one step; any exception fails it (the first one is the run's error). Returns what
+        must be raised again once the run is recorded (Ctrl-C, SystemExit)."""
+        start = time.monotonic()
+        step.status = "running"
+        stop: BaseException | None = None
+        try:
+            self._tell(step)
+            self._hold_lock()
             step.detail = action()
             step.status = "done"
-        except FlagdeckError as exc:
-            step.status, step.detail = "failed", str(exc)
-            self.result.error = exc
-        finally:
-            step.seconds = round(time.monotonic() - start, 3)
+        except BaseException as exc:  # every failure is recorded; Ctrl-C is raised again after that
+            stop = self._failed(step, exc)
+        step.seconds = round(time.monotonic() - start, 3)
+        try:
+            self._tell(step)
+        except BaseException as exc:  # Ctrl-C as the step ended: the run stops here all the same
+            if self.result.error is None:
+                self.result.error = StepFailed.of(step, exc)
+            stop = stop or exc
+        return stop
+
+    def _tell(self, step: StepResult) -> None:
+        """Report a step; a view that cannot show it does not stop the rollback (Ctrl-C does)."""
+        try:
             self.progress(step)
+        except Exception:
+            log.info("rollback %s: progress of %s failed", self.result.id, step.id, exc_info=True)
+
+    def _failed(self, step: StepResult, exc: BaseException) -> BaseException | None:
+        error = exc if isinstance(exc, FlagdeckError) else StepFailed.of(step, exc)
+        if not isinstance(exc, FlagdeckError | KeyboardInterrupt):  # the record has it too; not on stderr
+            log.info("rollback %s, step %s: %s", self.result.id, step.id, error.as_dict().get("traceback"))
+        step.status, step.detail = "failed", error.what if isinstance(error, StepFailed) else str(error)
+        if self.result.error is None:
+            self.result.error = error
+        else:
+            self.result.notes.append(f"{step.title} failed too: {step.detail}")
+        return None if isinstance(exc, Exception) else exc
+
+    def _hold_lock(self) -> None:
+        """Take the target's writer lock in the first step (a wait for another writer is that step's)."""
+        if self._lock is not None and self.result.error is None:
+            lock, self._lock = self._lock, None
+            lock.enter_context(target_lock(self.plan.target.slug, purpose="rollback"))
+
+    def _closed_the_app(self) -> bool:
+        close = self.result.step("close")
+        return self.plan.running is not None and close is not None and close.status in ("done", "failed")
 
     # --- steps ----------------------------------------------------------------------------------
 
@@ -175,11 +280,50 @@ class _Runner:
     def relaunch(self) -> str:
         spec = self.plan.launch
         assert spec is not None
+        after_failure = self.result.error is not None
+        if after_failure and not self._app_gone():
+            holder = process.lock_holder(self.target.lock_file)
+            return f"not started again: {holder.name if holder else 'the app'} still runs" + (
+                f" (pid {holder.pid})" if holder else "")
         proc = launch.start(spec)
         ready_js = self.target.preset.ready_js if self.target.preset else None
-        seconds = launch.wait_ready(spec.port, self.origin, proc=proc, ready_js=ready_js)
+        started = f"pid {proc.pid}, debug port {spec.port}"
         self.target = replace(self.target, debug_port=spec.port, debug_port_explicit=True)
-        return f"pid {proc.pid}, debug port {spec.port}, page loaded in {seconds:.1f} s"
+        try:
+            seconds = launch.wait_ready(spec.port, self.origin, proc=proc, ready_js=ready_js,
+                                        gave_up=lambda: self._start_failed(proc.pid))
+        except FlagdeckError as exc:
+            if not after_failure:
+                raise
+            return f"started again after the failure ({self._flag_state()}): {started}; its page did not load: {exc}"
+        loaded = f"{started}, page loaded in {seconds:.1f} s"
+        return f"started again after the failure ({self._flag_state()}): {loaded}" if after_failure else loaded
+
+    def _start_failed(self, pid: int) -> str | None:
+        """What a demo target started as ``pid`` reports (a renderer crash): not the state its
+        previous run left."""
+        state = launch.demo_state(self.target)
+        return launch.demo_problem(self.target.user_data_dir) if state and state.get("pid") == pid else None
+
+    def _app_gone(self) -> bool:
+        """After a failure: whether the closed app is gone, so it may be started again. A close that
+        was interrupted is finished first (the app was asked to quit and is on its way out)."""
+        holder = process.lock_holder(self.target.lock_file)
+        if holder is None:
+            return True
+        error = self.result.error
+        close = self.result.step("close")
+        if close is not None and close.status == "failed" and getattr(error, "kind", "") == "interrupted":
+            launch.close_gracefully(holder.pid, self.target.lock_file)
+            return True
+        return False
+
+    def _flag_state(self) -> str:
+        step = self.result.step("set-flag")
+        write = self.result.write
+        if step is not None and step.status == "done" and write is not None:
+            return f"{self.plan.flag} written: {write.before or '(absent)'} -> {write.after}"
+        return "on its previous flags: the write did not complete"
 
     def verify_step(self) -> str:
         from flagdeck.verify.runner import verify
@@ -196,7 +340,8 @@ class _Runner:
         return text + (f" (failed: {failed})" if failed else "")
 
     def _outcome(self) -> Outcome:
-        if self.result.error is not None:
+        unfinished = [s for s in self.result.steps if s.id != "record" and s.status != "done"]
+        if self.result.error is not None or unfinished:
             return "failed"
         report = self.result.verify
         if report is None:

@@ -1,8 +1,11 @@
 """Which process is the app: who holds a LevelDB ``LOCK``, who listens on a debug port (psutil).
 
-The lock probe must not take the lock: POSIX record locks belong to a process, and closing any
-descriptor of the file drops all of them, which would silently unlock a LevelDB this process has
-open. So the probe only asks (``F_OFD_GETLK`` on Linux, ``F_GETLK`` elsewhere).
+The lock probe must not take the lock, nor even open the file: LevelDB locks ``LOCK`` with
+``fcntl(F_SETLK)``, a record lock that belongs to the process, and closing *any* descriptor of that
+file in the process drops it. A probe from one thread (discovery, evidence, verify) while another
+holds the LevelDB open for writing would silently unlock it. So on Linux the probe reads
+``/proc/locks`` (by device and inode); elsewhere it first asks the OS whether this process has the
+file open, and only opens it (``F_GETLK``) when it does not.
 """
 
 from __future__ import annotations
@@ -58,8 +61,65 @@ def _flock_struct(pid: int = 0) -> bytes:
     return struct.pack("@qqihh", 0, 0, pid, _F_WRLCK, os.SEEK_SET)
 
 
+def _open_here(lock_path: Path) -> bool:
+    """Whether this process has ``lock_path`` open: a LevelDB of it is open here (LevelDB keeps its
+    ``LOCK`` open while it holds the lock), so opening and closing it would drop that lock. Asked
+    of the OS (psutil), so every LevelDB this process opens counts, whoever opened it."""
+    wanted = os.path.realpath(lock_path)
+    try:
+        return any(os.path.realpath(f.path) == wanted for f in psutil.Process().open_files())
+    except (psutil.Error, OSError):
+        return False
+
+
+def _proc_locks(lock_path: Path) -> list[int] | None:
+    """The pids holding a record lock on ``lock_path`` (0: a process we cannot see, -1: an OFD lock)
+    from ``/proc/locks``, without opening the file; None when ``/proc/locks`` cannot be read."""
+    try:
+        st = os.stat(lock_path)
+    except FileNotFoundError:
+        return []
+    except OSError:
+        return None
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    wanted = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    pids = []
+    for line in lines:
+        parts = line.split()
+        # "1: POSIX  ADVISORY  WRITE 1234 fe:00:5308444 0 EOF"; "1: -> POSIX ..." is a blocked waiter
+        if len(parts) < 6 or parts[1] == "->" or parts[1] not in ("POSIX", "OFDLCK"):
+            continue
+        try:
+            major, minor, inode = parts[5].split(":")
+            where = (int(major, 16), int(minor, 16), int(inode))
+            pid = int(parts[4])
+        except ValueError:
+            continue
+        if where == wanted:
+            pids.append(pid)
+    return pids
+
+
 def _getlk(lock_path: Path) -> int | None:
     """None when nobody holds a write lock on the file; else the holder's pid (-1 if unknown)."""
+    if sys.platform == "linux":
+        pids = _proc_locks(lock_path)
+        if pids is not None:
+            if not pids:
+                return None
+            return next((p for p in pids if p > 0), -1)
+    return _query_lock(lock_path)
+
+
+def _query_lock(lock_path: Path) -> int | None:
+    """:func:`_getlk` by asking the kernel on a descriptor of the file: only when this process has
+    no LevelDB of it open (closing that descriptor would drop the process's lock)."""
+    if _open_here(lock_path):
+        return os.getpid()
     import fcntl
 
     try:
@@ -117,26 +177,7 @@ def lock_holder(lock_path: Path) -> ProcInfo | None:
         return None
     if pid > 0:
         return ProcInfo.of(pid)
-    return _holder_by_proc_locks(lock_path) or _holder_by_open_files(lock_path)
-
-
-def _holder_by_proc_locks(lock_path: Path) -> ProcInfo | None:
-    try:
-        st = lock_path.stat()
-        with open("/proc/locks", encoding="ascii") as fh:
-            lines = fh.read().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        parts = line.split()
-        try:
-            pid = int(parts[4])
-            inode = int(parts[5].rsplit(":", 1)[1])
-        except (IndexError, ValueError):
-            continue
-        if inode == st.st_ino and pid > 0:
-            return ProcInfo.of(pid)
-    return None
+    return _holder_by_open_files(lock_path)  # an OFD lock, or a process of another pid namespace
 
 
 def _holder_by_open_files(lock_path: Path) -> ProcInfo | None:

@@ -62,6 +62,7 @@ class TargetSession(QObject):
         self.watch: FileWatch | DevToolsWatch | None = None
         self._exclusive: str | None = None
         self._verifying = False
+        self._after_verify: Task | None = None  # the write waiting for the running verification
         self._refreshing = False
         self._again = False
         self._pending_reload = False
@@ -385,7 +386,9 @@ class TargetSession(QObject):
         (``needs_target=False``: ``func`` gets None, for work that makes its own target).
 
         ``exclusive``: a write that must not overlap another (refused with a message while one runs;
-        reads pause meanwhile). Errors reach ``on_error`` (and ``actionFailed``) as exceptions.
+        reads pause meanwhile) nor a verification (it waits for a running one to finish: the checks
+        would record the write's flip and reload as the app's failure). Errors reach ``on_error``
+        (and ``actionFailed``) as exceptions.
         """
         if exclusive and self._exclusive:
             message = f"{self._exclusive} is running; wait for it to finish"
@@ -427,8 +430,22 @@ class TargetSession(QObject):
                 on_error(exc)
             self.changed.emit()
 
+        waits = exclusive and self._verifying
+        task = self.runner.run_task(work, done, failed, on_progress=on_progress, name=action, quiet=quiet,
+                                    start=not waits)
+        if waits:
+            self._after_verify = task
+            self.notified.emit(f"{action}: waiting", "a verification is running; this starts as soon as it has "
+                                                    "finished", "info")
         self.changed.emit()
-        return self.runner.run_task(work, done, failed, on_progress=on_progress, name=action, quiet=quiet)
+        return task
+
+    def _verify_ended(self) -> None:
+        """A verification started here has finished: the write that waited for it starts now."""
+        self._verifying = False
+        task, self._after_verify = self._after_verify, None
+        if task is not None:
+            self.runner.start_task(task)
 
     # --- the flows every view shares ----------------------------------------------------------------
 
@@ -513,7 +530,7 @@ class TargetSession(QObject):
 
         Refused while a write runs (a rollback, restore, launch or comparison flips the flag or
         reloads the app under the checks: they would record a false failure) or another
-        verification runs."""
+        verification runs; a write asked for meanwhile waits for it (:meth:`run`)."""
         from flagdeck.verify.runner import verify
 
         if self._exclusive or self._verifying:
@@ -528,7 +545,7 @@ class TargetSession(QObject):
                           progress=lambda cid, res: task.report((cid, res)))
 
         def done(report: Any) -> None:
-            self._verifying = False
+            self._verify_ended()
             self._verified(report)
             if report.failed:
                 self.notified.emit("Verification FAILED", ", ".join(f"{r.id}: {r.detail}" for r in report.failed)[:300],
@@ -540,7 +557,7 @@ class TargetSession(QObject):
                 on_done(report)
 
         def failed(exc: BaseException) -> None:
-            self._verifying = False
+            self._verify_ended()
             self.notified.emit("Verification did not run", error_text(exc), "error")
 
         self._verifying = True

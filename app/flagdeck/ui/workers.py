@@ -134,6 +134,7 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.pool.setExpiryTimeout(30_000)
         self._running: dict[int, Task] = {}
+        self._waiting: dict[Task, Callable[[Task], Any]] = {}
         self._ids = itertools.count(1)
 
     @property
@@ -146,7 +147,9 @@ class TaskRunner(QObject):
 
     def run_task(self, func: Callable[[Task], Any], on_done: Done | None = None, on_error: Failed | None = None,
                  *, on_progress: Callable[[Any], None] | None = None, name: str = "task",
-                 quiet: bool = False) -> Task:
+                 quiet: bool = False, start: bool = True) -> Task:
+        """Start ``func(task)`` on the pool. ``start=False``: the task is listed (and counts as
+        busy) but waits until :meth:`start_task` (a write waiting for a verification to end)."""
         task = Task(name, quiet, on_done, on_error, on_progress)
         key = next(self._ids)
         was_busy = self.busy
@@ -155,8 +158,21 @@ class TaskRunner(QObject):
         if self.busy != was_busy:
             self.busyChanged.emit(self.busy)
         self.tasksChanged.emit()
-        self._start(task, func)
+        if start:
+            self._start(task, func)
+        else:
+            self._waiting[task] = func
         return task
+
+    def start_task(self, task: Task) -> None:
+        """Start a task made with ``start=False``."""
+        func = self._waiting.pop(task, None)
+        if func is not None:
+            self._start(task, func)
+
+    def waiting(self, task: Task) -> bool:
+        """The task was made with ``start=False`` and has not been started yet."""
+        return task in self._waiting
 
     def _start(self, task: Task, func: Callable[[Task], Any]) -> None:
         self.pool.start(_Job(task, func))
