@@ -85,7 +85,10 @@ def test_rollback_on_a_chromium_page(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         result = json.loads(proc.stdout)
         assert result["outcome"] == "verified" and result["mode"] == "live"
-        assert [s["status"] for s in result["steps"]] == ["done"] * 5
+        assert [s["id"] for s in result["steps"]] == ["capture", "set-flag", "durable", "reload", "verify", "record"]
+        assert [s["status"] for s in result["steps"]] == ["done"] * 6
+        assert result["durability"]["state"] == "on-disk"
+        assert next(s for s in result["steps"] if s["id"] == "durable")["detail"].startswith("on disk in ")
         flag = next(r for r in result["verify"]["results"] if r["id"] == "flag")
         assert flag["status"] == "pass" and "console" in flag["detail"]
         with browser.session() as s:
@@ -118,6 +121,40 @@ def test_rollback_data_loss_on_the_demo_target(start_demo: Any) -> None:
     record = json.loads(Path(result["record"]).read_text())
     assert record["capture"]["baseline"]["indexeddb"]["CherryStudio"]["messages"] >= 300
     assert set(record["capture"]["files"]) >= {"screenshot", "console", "performance", "logger", "data_counts"}
+
+
+def test_a_verified_rollback_survives_the_app_being_killed(start_demo: Any) -> None:
+    """The hole in the runbook's manual procedure: VERIFIED, then the app crashes (SIGKILL of its
+    whole process group) before Chromium wrote the change; at the next start it ran with the flag
+    back ON. flagdeck's rollback is on the disk before it says so."""
+    target = start_demo("--fault", "data-loss")
+    target.with_flags(ON)
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    proc = run_cli(*ud, "--json", "rollback", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["outcome"] == "verified" and result["durability"]["state"] == "on-disk"
+    target.kill()
+    again = start_demo("--fault", "data-loss")
+    assert again.js("localStorage.getItem('featureFlags')") == OFF
+    assert again.js("window.featureFlags.USE_UNIFIED_DB_SERVICE") is False
+
+
+def test_a_rollback_not_on_disk_in_time_is_memory_only_never_verified(start_demo: Any) -> None:
+    target = start_demo()
+    target.with_flags(ON)
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    proc = run_cli(*ud, "--json", "rollback", "--yes", "--no-reload", "--durable-timeout", "0.2")
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["outcome"] == "memory-only" and result["durability"]["state"] == "memory-only"
+    assert "NOT DURABLE" in proc.stderr and "in the app's memory only" in proc.stderr
+    durable_step = next(s for s in result["steps"] if s["id"] == "durable")
+    assert durable_step["status"] == "failed"
+    assert [s["status"] for s in result["steps"] if s["id"] == "record"] == ["done"]
+    history = json.loads(run_cli(*ud, "--json", "history").stdout)
+    assert history[0]["kind"] == "rollback" and history[0]["outcome"] == "failed"
+    assert history[0]["message"].startswith("memory-only")
 
 
 def test_rollback_crash_on_start_restarts_the_app(start_demo: Any) -> None:

@@ -59,9 +59,10 @@ def test_level_one_steps_with_live_progress_and_timings(console_on: Any, live_de
     shell.qtbot.waitUntil(lambda: page._result is not None, timeout=120_000)
     assert ("capture", "running") in statuses  # the row said "running" while the step ran
     rows = [[page.steps.item(r, c).text() for c in range(5)] for r in range(page.steps.rowCount())]
-    assert [r[2] for r in rows] == ["done"] * 5
+    assert [r[2] for r in rows] == ["done"] * 6
     assert all(r[3].endswith(" s") for r in rows)
-    assert rows[3][4].endswith("0 failed, 0 manual")
+    assert rows[4][4].endswith("0 failed, 0 manual")
+    assert rows[2][4].startswith("on disk in ")  # the durable step says when the disk had it
     assert "VERIFIED" in page.outcome.text.text()
     assert page.progress.value() == page.progress.maximum() == 5
     assert page.open_record.isEnabled() and page.to_verify.isEnabled()

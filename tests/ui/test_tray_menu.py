@@ -100,7 +100,7 @@ def test_emergency_rollback_confirm_cancel_changes_nothing(make_shell: Any, live
     dialog = shell.app.flows.dialog
     steps = [dialog.steps.item(i).text() for i in range(dialog.steps.count())]
     assert steps == [f"{i}.  {s.title}" for i, s in enumerate(dialog.plan.steps, 1)]
-    assert [s.id for s in dialog.plan.steps] == ["capture", "set-flag", "reload", "verify", "record"]
+    assert [s.id for s in dialog.plan.steps] == ["capture", "set-flag", "durable", "reload", "verify", "record"]
     assert any("Set USE_UNIFIED_DB_SERVICE to false" in s for s in steps)
     dialog.reject()
     shell.wait_idle()
@@ -125,7 +125,7 @@ def test_emergency_rollback_runs_to_verified_with_notifications(make_shell: Any,
     assert level == "info" and FLAG in message
     assert shell.notices[0][:1] == ("Rollback started", )
     assert Badge.ROLLBACK in badges
-    assert [s for s, st in progress if st == "done"] == ["capture", "set-flag", "reload", "verify", "record"]
+    assert [s for s, st in progress if st == "done"] == ["capture", "set-flag", "durable", "reload", "verify", "record"]
     assert stored_flags(live_demo.profile) == {FLAG: False}
     assert page_flag(live_demo) is False
     shell.wait_read(lambda s: s is not None and s.status is not None and not s.status.report.flag(FLAG).enabled)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from flagdeck.cli import durability
 from flagdeck.cli.context import Context
 from flagdeck.cli.verify_cmd import render_report
 from flagdeck.errors import ExitCode, NeedsConfirmation
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r.add_argument("--watch", action="store_true", help="add the memory/CPU watch to the verification")
     r.add_argument("--thorough", action="store_true", help="full verification instead of the fast pass")
     r.add_argument("--note", help="kept with the backup and the record (e.g. an incident link)")
+    durability.add_options(r)
     r.set_defaults(func=cmd_rollback)
 
     la = sub.add_parser("launch", help="start (or restart) the target app with a loopback debug port")
@@ -35,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
     target = ctx.target()
-    plan = rollback_plan.prepare(target, flag=args.flag, reload=not args.no_reload, restart=args.restart)
+    plan = rollback_plan.prepare(target, flag=args.flag, reload=not args.no_reload, restart=args.restart,
+                                 durable_timeout=args.durable_timeout)
     described = "\n".join(plan.describe())
     if args.dry_run:
         ctx.emit(plan, lambda _: described)
@@ -59,6 +62,10 @@ def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
     if result.error is not None:
         ctx.exit_code = result.error.exit_code
         print(f"flagdeck: rollback stopped: {result.error}", file=sys.stderr)
+    elif result.outcome == "memory-only":
+        ctx.exit_code = ExitCode.CHECK_FAILED
+        print(f"flagdeck: rollback NOT DURABLE: {result.durability.detail if result.durability else ''}",
+              file=sys.stderr)
     elif result.outcome == "failed":
         ctx.exit_code = ExitCode.CHECK_FAILED
         failed = ", ".join(r.id for r in result.verify.failed) if result.verify else ""

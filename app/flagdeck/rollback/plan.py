@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flagdeck.errors import FlagdeckError, NeedsRestart, OriginError, UnknownFlag, UnsafeDebugPort
+from flagdeck.storage import durable
 from flagdeck.targets import process
 from flagdeck.targets.launch import LaunchSpec, spec_for
 from flagdeck.targets.resolve import Target, default_flag
@@ -39,6 +40,7 @@ class RollbackPlan:
     running: process.ProcInfo | None = None
     launch: LaunchSpec | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    durable_timeout: float = durable.DEFAULT_TIMEOUT  # live: how long the change may take to reach the disk
 
     def describe(self) -> list[str]:
         lines = [f"Level 1 rollback of {self.target.name}: set {self.flag} to false ({self.mode})"]
@@ -99,7 +101,8 @@ def rollback_origin(target: Target) -> tuple[str, str | None]:
                       hint=f"pick one with --origin ({', '.join(present) or 'none found'})")
 
 
-def prepare(target: Target, *, flag: str | None = None, reload: bool = True, restart: bool = False) -> RollbackPlan:
+def prepare(target: Target, *, flag: str | None = None, reload: bool = True, restart: bool = False,
+            durable_timeout: float = durable.DEFAULT_TIMEOUT) -> RollbackPlan:
     name = rollback_flag(target, flag)
     origin, origin_note = rollback_origin(target)
     target = target.with_origin(origin)
@@ -135,6 +138,9 @@ def prepare(target: Target, *, flag: str | None = None, reload: bool = True, res
     if mode == "restart":
         steps += [Step("close", "Close the app gracefully and wait for its storage")]
     steps += [Step("set-flag", f"Set {name} to false" + (" over DevTools" if mode == "live" else " on disk"))]
+    if mode == "live":
+        steps += [Step("durable", "Confirm the change is on the app's disk"
+                       + (" (page parked so it commits now)" if reload else ""))]
     if mode == "live" and reload:
         steps += [Step("reload", "Reload the app's page")]
     if mode == "restart":
@@ -142,4 +148,5 @@ def prepare(target: Target, *, flag: str | None = None, reload: bool = True, res
     if mode != "live" or reload:
         steps += [Step("verify", "Verify original functionality restored")]
     steps += [Step("record", "Record the rollback")]
-    return RollbackPlan(target, name, False, mode, reload, tuple(steps), running, launch, tuple(notes))
+    return RollbackPlan(target, name, False, mode, reload, tuple(steps), running, launch, tuple(notes),
+                        durable_timeout)

@@ -27,6 +27,7 @@ from flagdeck.probe.page import PageProbe
 from flagdeck.rollback import record
 from flagdeck.rollback.capture import Capture, capture
 from flagdeck.rollback.plan import RollbackPlan
+from flagdeck.storage import durable
 from flagdeck.target_lock import target_lock
 from flagdeck.targets import launch, process
 from flagdeck.targets.resolve import Target
@@ -35,7 +36,8 @@ from flagdeck.verify.result import VerifyReport, now_iso
 log = logging.getLogger("flagdeck.rollback")
 
 StepStatus = Literal["pending", "running", "done", "failed", "skipped"]
-Outcome = Literal["verified", "unverified", "failed", "written"]
+# memory-only: rolled back in the running app, but not on its disk when flagdeck stopped waiting
+Outcome = Literal["verified", "unverified", "failed", "written", "memory-only"]
 
 
 @dataclass
@@ -61,6 +63,7 @@ class RollbackResult:
     error: FlagdeckError | None = None
     record_path: str = ""
     notes: list[str] = field(default_factory=list)
+    durability: durable.Durability | None = None  # live: where the rolled-back value stands on disk
 
     def step(self, step_id: str) -> StepResult | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -77,11 +80,19 @@ class RollbackResult:
             "flag_after": self.write.after if self.write else None,
             "capture": self.capture.to_json() if self.capture else None,
             "error": self.error.as_dict() if self.error else None,
+            "durability": self.durability.to_json() if self.durability else (
+                self.write.durability.to_json() if self.write and self.write.durability else None),
             "record": self.record_path, "notes": self.notes,
         }
 
 
 Progress = Callable[[StepResult], None]
+
+
+class NotDurable(Exception):
+    """The ``durable`` step's way of failing without stopping the run: the app already runs the
+    rolled-back value, the reload and verification still tell the truth about it, and the outcome
+    says ``memory-only``."""
 
 # Steps that run after a failure too (relaunch only when the app was closed).
 _RECOVERY = ("relaunch", "record")
@@ -131,12 +142,13 @@ class _Runner:
         self.origin: str | None = plan.target.origin
         self.t0 = time.monotonic()
         self._lock: contextlib.ExitStack | None = None  # where the first step enters the writer lock
+        self.parked: Any = None  # live_store.Parked while the app's page waits on a blank page
 
     def run(self) -> RollbackResult:
         self.t0 = time.monotonic()
         actions = {"capture": self.capture, "close": self.close, "set-flag": self.set_flag,
-                   "reload": self.reload, "relaunch": self.relaunch, "verify": self.verify_step,
-                   "record": self.finish}
+                   "durable": self.durable_step, "reload": self.reload, "relaunch": self.relaunch,
+                   "verify": self.verify_step, "record": self.finish}
         stop: BaseException | None = None  # Ctrl-C (or SystemExit): raised again once recorded
         try:
             with contextlib.ExitStack() as lock:
@@ -152,6 +164,9 @@ class _Runner:
                     else:
                         step.status = "skipped"
         finally:
+            if self.parked is not None:  # never leave the app on the blank page
+                with contextlib.suppress(Exception):
+                    self.parked.restore()
             if self.live is not None:
                 with contextlib.suppress(Exception):
                     self.live.close()
@@ -197,6 +212,8 @@ class _Runner:
             self._hold_lock()
             step.detail = action()
             step.status = "done"
+        except NotDurable as exc:  # the change is in the app but not on its disk: loud, yet the run goes on
+            step.status, step.detail = "failed", str(exc)
         except BaseException as exc:  # every failure is recorded; Ctrl-C is raised again after that
             stop = self._failed(step, exc)
         step.seconds = round(time.monotonic() - start, 3)
@@ -266,14 +283,42 @@ class _Runner:
 
     def set_flag(self) -> str:
         target = self.target if self.live is not None else replace(self.target, debug_port=None)
+        # Live, the next step confirms the disk (its own step, timed); offline the batch is synced.
         write = flag_ops.write_flags(target, assignments=[(self.plan.flag, self.plan.value)], reason="rollback",
-                                     note=self.note or f"rollback {self.result.id}", live_store=self.live)
+                                     note=self.note or f"rollback {self.result.id}", live_store=self.live,
+                                     durable_timeout=None if self.live is not None else durable.DEFAULT_TIMEOUT)
         self.result.write = write
         self.origin = write.origin
         backup = f"backup {write.backup.id}" if write.backup else "no change needed"
-        return f"{write.before or '(absent)'} -> {write.after} ({write.mode}, {backup})"
+        on_disk = f"; {write.durability.detail}" if write.durability is not None else ""
+        return f"{write.before or '(absent)'} -> {write.after} ({write.mode}, {backup}){on_disk}"
+
+    def durable_step(self) -> str:
+        """Read the app's disk until it holds the rolled-back value. With a reload to come, the page
+        is parked on a blank page first so Chromium commits at once (the reload step loads it
+        again); without, Chromium's own commit is awaited. Past the limit the run goes on (the app
+        runs the old path either way) but its outcome is ``memory-only``, never verified."""
+        assert self.origin is not None and self.result.write is not None
+        if self.target.leveldb_dir is None or self.live.leveldb_dir is None:
+            self.result.durability = durable.unconfirmed()
+            raise NotDurable(self.result.durability.detail)
+        expected = {self.target.storage_key: self.result.write.after}
+        how = "Chromium's own delayed commit"
+        start = time.monotonic()
+        if self.plan.reload:
+            how = "committed at once: the page parked on a blank page"
+            self.parked = self.live.park(self.origin)
+        waited = durable.wait_on_disk(self.live.leveldb_dir, self.origin, expected, timeout=self.plan.durable_timeout)
+        if waited is None:
+            self.result.durability = durable.memory_only(self.plan.durable_timeout, how)
+            raise NotDurable(self.result.durability.detail)
+        self.result.durability = durable.on_disk(time.monotonic() - start, how)
+        return self.result.durability.detail
 
     def reload(self) -> str:
+        if self.parked is not None:
+            parked, self.parked = self.parked, None
+            return f"page loaded again in {parked.restore():.2f} s"
         seconds = self.live.reload(self.origin)
         return f"reloaded in {seconds:.2f} s"
 
@@ -340,9 +385,11 @@ class _Runner:
         return text + (f" (failed: {failed})" if failed else "")
 
     def _outcome(self) -> Outcome:
-        unfinished = [s for s in self.result.steps if s.id != "record" and s.status != "done"]
+        unfinished = [s for s in self.result.steps if s.id not in ("record", "durable") and s.status != "done"]
         if self.result.error is not None or unfinished:
             return "failed"
+        if self.result.durability is not None and not self.result.durability.ok:
+            return "memory-only"
         report = self.result.verify
         if report is None:
             return "written"

@@ -100,7 +100,7 @@ def page_icon(name: str) -> QIcon:
 def status_icon(status: str) -> QIcon:
     """A mark for tables: pass, fail, manual, running, pending, skipped, na, warning, info."""
     name = {"done": "pass", "ok": "pass", "verified": "pass", "failed": "fail", "open": "pending",
-            "n/a": "na", "unverified": "warning", "written": "info"}.get(status, status)
+            "n/a": "na", "unverified": "warning", "written": "info", "memory-only": "fail"}.get(status, status)
     return _icon_from(("status", f"{name}.svg"), (16, 20, 24, 32))
 
 

@@ -63,6 +63,9 @@ def rollback_summary(result: Any) -> tuple[str, str, str]:
     if result.outcome == "failed":
         failed = ", ".join(r.id for r in result.verify.failed) if result.verify else ""
         return "Rollback done, verification FAILED", f"{plan.target.name}: {failed}", "error"
+    if result.outcome == "memory-only":
+        detail = result.durability.detail if result.durability else "not confirmed on the app's disk"
+        return "Rollback NOT SAVED", f"{plan.target.name}: {plan.flag} is off in the running app, but {detail}", "error"
     if result.outcome == "written":
         return "Rollback written", f"{plan.target.name}: {plan.flag} off on disk; the app reads it at its next start", \
             "warning"
