@@ -64,7 +64,7 @@ def test_level_one_steps_with_live_progress_and_timings(console_on: Any, live_de
     assert rows[4][4].endswith("0 failed, 0 manual")
     assert rows[2][4].startswith("on disk in ")  # the durable step says when the disk had it
     assert "VERIFIED" in page.outcome.text.text()
-    assert page.progress.value() == page.progress.maximum() == 5
+    assert page.progress.value() == page.progress.maximum() == 6
     assert page.open_record.isEnabled() and page.to_verify.isEnabled()
     assert stored_flags(live_demo.profile) == {FLAG: False}
     assert page_flag(live_demo) is False
