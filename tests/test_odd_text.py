@@ -174,6 +174,15 @@ def test_history_keeps_the_document_exactly(odd_profile: Path) -> None:
     assert 'X: (absent) -> "a\\ud800b"' in text.stdout
 
 
+def test_rollback_on_such_a_profile_backs_up_writes_and_records_it(odd_profile: Path) -> None:
+    proc = run_cli(*at(odd_profile), "rollback", "--yes")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert strings(entries_on_disk(odd_profile, FILE)) == {"featureFlags": FLAGS_ODD_OFF, **ODD}
+    rows = {row["kind"]: row for row in cli_json("history")}
+    assert rows["rollback"]["outcome"] == "ok" and rows["rollback"]["before"] == FLAGS_ODD
+    assert rows["rollback"]["after"] == FLAGS_ODD_OFF
+
+
 def test_offline_evidence_bundle_carries_every_entry(odd_profile: Path, tmp_path: Path) -> None:
     cli_json(*at(odd_profile), "flags", "set", f"{FLAG}=false")  # a history row with the document
     out = tmp_path / "bundle.zip"
