@@ -123,6 +123,18 @@ def test_json_status_carries_the_document_exactly(odd_profile: Path) -> None:
     assert "warning: \"note\\ud800\" is not a flag of this app" in text.stdout  # one line, escaped
 
 
+def test_output_on_a_stdout_that_is_not_utf8(odd_profile: Path) -> None:
+    """--json is all ASCII there (no escape handler may rewrite it into invalid JSON); text shows
+    what the stream cannot hold as escapes."""
+    ascii_env = {"PYTHONIOENCODING": "ascii"}
+    as_json = run_cli("--json", *at(odd_profile), "status", env=ascii_env)
+    assert as_json.returncode == 0 and as_json.stdout.isascii(), as_json.stderr
+    assert json.loads(as_json.stdout)["report"]["document"]["raw"] == FLAGS_ODD
+    text = run_cli(*at(odd_profile), "status", env=ascii_env)
+    assert text.returncode == 0 and "Traceback" not in text.stderr, text.stderr
+    assert '"note\\ud800":"\\udc00 x\\u0000 \\U0001d11e"' in text.stdout
+
+
 def test_flags_set_keeps_the_odd_entries_byte_identical_and_backs_them_up(odd_profile: Path) -> None:
     before = entries_on_disk(odd_profile, FILE)
     with LevelDBStore.open_read(leveldb_of(odd_profile)) as store:
