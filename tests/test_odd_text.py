@@ -304,6 +304,7 @@ def test_a_deep_document_is_reported_refused_and_repaired(odd_profile: Path, use
     ["flags", "set", "--force", "A\nB=true"],
     ["flags", "set", "USE_UNIFIED_DB_SERVICE=true", "X\tY=1"],
     ["flags", "get", "A\nB"],
+    ["rollback", "--flag", "A\nB", "--yes"],
     ["flags", "set", "USE_UNIFIED_DB_SERVICE=x\ny"],
 ])
 def test_a_name_with_a_line_break_gets_one_line(qtwe_profile: Path, args: list[str]) -> None:
