@@ -144,7 +144,7 @@ class BackupsPage(Page):
         b = self.current()
         own = b is not None and self.session.target is not None and b.target == self.session.target.slug
         for w in (self.diff_button, self.restore_button, self.scope):
-            w.setEnabled(own and not b.damaged)
+            w.setEnabled(own and b is not None and not b.damaged)
         self.open_button.setEnabled(b is not None)
         if b is None:
             self.info.setText("Select a backup.")
