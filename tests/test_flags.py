@@ -10,8 +10,10 @@ from flagdeck.storage.flags import (
     FlagDocument,
     FlagSpec,
     check_assignment,
+    check_name,
     evaluate,
     js_truthy,
+    name_text,
     parse_assignment,
 )
 
@@ -106,3 +108,34 @@ def test_edits_keep_other_keys() -> None:
     doc = FlagDocument.parse('{"OTHER": 1.50, "USE_UNIFIED_DB_SERVICE": true}')
     assert doc.with_value(KEY, False) == '{"OTHER": 1.50, "USE_UNIFIED_DB_SERVICE": false}'
     assert doc.without(KEY) == '{"OTHER": 1.50}'
+
+
+def test_a_deep_document_is_invalid_not_a_recursion_error() -> None:
+    deep = '{"A":' + "[" * 10_000 + "]" * 10_000 + "}"
+    doc = FlagDocument.parse(deep)
+    assert not doc.valid and doc.too_deep and doc.raw == deep and doc.values is None
+    assert doc.error == "nested 10001 levels deep (flagdeck reads up to 256)"
+    report = evaluate(doc, SEED_CATALOGUE)
+    assert [w.code for w in report.warnings] == ["too-deep"] and report.flags[0].effective is False
+    with pytest.raises(InvalidFlagDocument, match="nested 10001 levels deep"):
+        doc.require_valid("featureFlags")
+    assert FlagDocument.parse("[" * 10_000 + "]" * 10_000).too_deep  # not an object either: depth first
+    with pytest.raises(UsageError, match="nests 10000 levels deep"):
+        parse_assignment("A=" + "[" * 10_000 + "]" * 10_000)
+
+
+@pytest.mark.parametrize("name", ["A\nB", "A\rB", "\x00", "A\tB", "A\u2028B", "A\ud800"])
+def test_names_that_would_break_a_line_are_refused(name: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_assignment(f"{name}=true")
+    assert "\n" not in str(info.value) and "\r" not in str(info.value) and "\u2028" not in str(info.value)
+    with pytest.raises(UsageError):
+        check_assignment(name, True, SEED_CATALOGUE, FlagDocument.parse("{}"), force=True)
+    assert check_name("ünïcode ☃ name") == "ünïcode ☃ name"
+
+
+def test_stored_names_are_echoed_on_one_line() -> None:
+    assert name_text("A\nB") == '"A\\nB"' and name_text("plain name") == "plain name"
+    report = evaluate(FlagDocument.parse('{"A\\nB":1,"A\\nB":2}'), SEED_CATALOGUE)
+    assert all("\n" not in w.message for w in report.warnings)
+    assert {w.code for w in report.warnings} == {"unknown-key", "duplicate-key"}

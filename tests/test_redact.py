@@ -270,3 +270,28 @@ def test_no_redact_passes_everything_and_says_so_first() -> None:
     assert r.text(f"Bearer {KEY}", "x") == f"Bearer {KEY}"
     assert r.mask_known_bytes(KEY.encode(), "b") == KEY.encode()
     assert r.report.text().splitlines()[0].startswith("REDACTION OFF")
+
+
+# --- any string a page can store -------------------------------------------------------------------
+
+
+def test_a_secret_with_a_lone_surrogate_is_masked_in_every_spelling() -> None:
+    """JavaScript strings may hold lone surrogates (UTF-8 cannot): the verbatim pass searches the
+    UTF-16 form Chromium stores and the URL/JSON spellings instead of failing the bundle."""
+    secret = "sk-odd-\ud800-9a8b7c6d5e4f"
+    r = cherry()
+    (entry,) = r.entries([("apiKey", secret)], "localstorage/file.json")
+    assert entry == {"key": "apiKey", "value": mask("apiKey")}
+    text = r.mask_known_text(f"logged {secret} and {json.dumps(secret)}", "console.log")
+    assert "9a8b7c6d5e4f" not in text
+    data = b"head " + secret.encode("utf-16-le", "surrogatepass") + b" tail"
+    assert b"9\x00a\x008\x00b\x00" not in r.mask_known_bytes(data, "screenshot.png")
+
+
+def test_json_nested_too_deep_is_checked_as_text_not_parsed() -> None:
+    deep = '{"apiKey":"' + KEY + '","x":' + "[" * 10_000 + "]" * 10_000 + "}"
+    r = cherry()
+    (plain,) = r.entries([("persist:deep", deep)], "localstorage/file.json")
+    assert plain["value"] == deep.replace(KEY, mask("json-secret-field"))  # the pattern rules still apply
+    (secret,) = r.entries([("apiKey", deep)], "localstorage/file.json")
+    assert secret["value"] == mask("apiKey")  # a secret entry too deep to walk is masked whole

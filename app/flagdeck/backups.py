@@ -8,12 +8,19 @@ A backup is a folder ``<data>/backups/<target slug>/<id>/``:
 
 Folders are 0700 and files 0600. Retention keeps the newest ``keep`` backups of a target and
 the folder copies of the newest ``keep_folders`` (older ones keep their entries.json).
+
+A backup whose ``meta.json`` is unreadable, truncated, lacks a key or holds a value of the wrong
+type (or whose ``entries.json`` is gone) is *damaged*: :meth:`BackupStore.listing` shows it with
+why, :meth:`BackupStore.list` (what diff, restore and "latest" pick from) leaves it out, and
+retention neither counts it nor deletes it (:data:`DAMAGED_RETENTION`). One damaged backup never
+stops a write, a rollback or the listing of the others.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
+import re
 import secrets
 import shutil
 import time
@@ -31,6 +38,19 @@ from flagdeck.storage.store import Entry
 DEFAULT_KEEP = 50
 DEFAULT_KEEP_FOLDERS = 5
 _UNFINISHED_GRACE_S = 600
+DAMAGED_RETENTION = ("retention keeps damaged backups: it never counts them among the newest nor deletes "
+                     "them; delete such a folder by hand once you no longer need what it holds")
+
+# meta.json: key → the types its value may have (a missing optional key takes its default).
+_REQUIRED: dict[str, tuple[type, ...]] = {
+    "id": (str,), "created": (str,), "target": (str,), "origin": (str,), "storage_key": (str,),
+    "mode": (str,), "reason": (str,),
+}
+_OPTIONAL: dict[str, tuple[type, ...]] = {
+    "target_name": (str,), "note": (str, type(None)), "flag_value": (str, type(None)), "entry_count": (int,),
+    "folder_copy": (bool,), "size_bytes": (int,),
+}
+_ID_TIME = re.compile(r"^(\d{8})-(\d{6})")
 
 
 @dataclass(frozen=True)
@@ -49,11 +69,75 @@ class Backup:
     folder_copy: bool
     size_bytes: int
     path: Path = field(compare=False)
+    damaged: str | None = None  # why the backup cannot be used (see the module); None when it can
 
     def to_json(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "path"}
         data["path"] = str(self.path)
+        if self.damaged:
+            data["retention"] = DAMAGED_RETENTION
         return data
+
+
+def _meta_problems(meta: Any, path: Path) -> list[str]:
+    """What makes ``meta`` (meta.json of the backup folder ``path``) unusable; [] when nothing."""
+    if not isinstance(meta, dict):
+        return [f"meta.json holds {type(meta).__name__}, not an object"]
+    problems = []
+    for key, types in {**_REQUIRED, **_OPTIONAL}.items():
+        if key not in meta:
+            if key in _REQUIRED:
+                problems.append(f"meta.json lacks {key!r}")
+            continue
+        value = meta[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            problems.append(f"meta.json's {key!r} is {type(value).__name__}, not {types[0].__name__}")
+    if isinstance(meta.get("id"), str) and meta["id"] != path.name:
+        problems.append(f"meta.json's id {meta['id']!r} is not its folder's name")
+    created = meta.get("created")
+    if isinstance(created, str):
+        try:
+            datetime.fromisoformat(created)
+        except ValueError:
+            problems.append(f"meta.json's 'created' is not a time: {created[:40]!r}")
+    if not (path / "entries.json").is_file():
+        problems.append("entries.json is missing")
+    return problems
+
+
+def _moment(created: str) -> datetime:
+    """``created`` as an aware time for sorting (whatever ISO spelling it has; unknown: the oldest)."""
+    try:
+        when = datetime.fromisoformat(created)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _created_or_folder(meta: dict[str, Any], path: Path) -> str:
+    """A damaged backup's time: meta.json's when it is one, else :func:`_time_of_folder`."""
+    created = meta.get("created")
+    if isinstance(created, str):
+        try:
+            datetime.fromisoformat(created)
+            return created
+        except ValueError:
+            pass
+    return _time_of_folder(path)
+
+
+def _time_of_folder(path: Path) -> str:
+    """When a damaged backup was taken, as best known: its id's time, else the folder's mtime."""
+    m = _ID_TIME.match(path.name)
+    if m:
+        try:
+            return datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S").replace(tzinfo=UTC).isoformat()
+        except ValueError:
+            pass
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="milliseconds")
+    except OSError:
+        return ""
 
 
 def _dir_size(path: Path) -> int:
@@ -92,8 +176,7 @@ class PendingBackup:
         }
         write_json(self.path / "meta.json", meta, sync=True)
         backup = self.store._load(self.path)
-        self.store.prune(self.info["target"], protect=self.id)
-        return backup
+        return backup  # retention runs once the write is done (access.write_session), never before
 
     def abandon(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -113,22 +196,39 @@ class BackupStore:
         return PendingBackup(self, slug, info)
 
     def _load(self, path: Path) -> Backup:
+        """The backup in ``path``; a damaged one (see the module) comes back with ``damaged`` set
+        and what could be read of it, never as an exception."""
         try:
-            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StorageUnreadable(f"backup {path.name} is unreadable: {exc}") from exc
+            meta: Any = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            why = (f"meta.json is not valid JSON (truncated?): {exc}" if isinstance(exc, ValueError)
+                   else f"meta.json unreadable: {exc}")
+            meta, problems = {}, [why]
+        else:
+            problems = _meta_problems(meta, path)
+            if not isinstance(meta, dict):
+                meta = {}
+
+        def value(key: str, default: Any) -> Any:
+            got = meta.get(key, default)
+            types = _REQUIRED.get(key) or _OPTIONAL[key]
+            ok = isinstance(got, types) and not (isinstance(got, bool) and bool not in types)
+            return got if ok else default
+
+        target = value("target", path.parent.name)
         return Backup(
-            id=meta["id"], created=meta["created"], target=meta["target"],
-            target_name=meta.get("target_name", meta["target"]), origin=meta["origin"],
-            storage_key=meta["storage_key"], mode=meta["mode"], reason=meta["reason"],
-            note=meta.get("note"), flag_value=meta.get("flag_value"),
-            entry_count=int(meta.get("entry_count", 0)),
-            folder_copy=bool(meta.get("folder_copy")) and (path / "leveldb").is_dir(),
-            size_bytes=int(meta.get("size_bytes", 0)), path=path,
+            id=path.name, created=value("created", "") if not problems else _created_or_folder(meta, path),
+            target=target, target_name=value("target_name", target), origin=value("origin", ""),
+            storage_key=value("storage_key", ""), mode=value("mode", ""), reason=value("reason", ""),
+            note=value("note", None), flag_value=value("flag_value", None),
+            entry_count=value("entry_count", 0),
+            folder_copy=value("folder_copy", False) and (path / "leveldb").is_dir(),
+            size_bytes=value("size_bytes", 0), path=path, damaged="; ".join(problems) or None,
         )
 
-    def list(self, slug: str | None = None) -> list[Backup]:
-        """Finished backups, newest first (of one target, or all)."""
+    def listing(self, slug: str | None = None) -> builtins.list[Backup]:
+        """Every backup with a meta.json, damaged ones included (``damaged`` says why), newest first
+        (of one target, or all)."""
         if not self.root.is_dir():
             return []
         dirs = [self.root / slug] if slug else [d for d in self.root.iterdir() if d.is_dir()]
@@ -138,18 +238,23 @@ class BackupStore:
                 continue
             for path in target_dir.iterdir():
                 if (path / "meta.json").is_file():
-                    try:
-                        found.append(self._load(path))
-                    except StorageUnreadable:
-                        continue
-        return sorted(found, key=lambda b: (b.created, b.id), reverse=True)
+                    found.append(self._load(path))
+        return sorted(found, key=lambda b: (_moment(b.created), b.id), reverse=True)
+
+    def list(self, slug: str | None = None) -> builtins.list[Backup]:
+        """Finished, usable backups, newest first (of one target, or all): damaged ones left out."""
+        return [b for b in self.listing(slug) if not b.damaged]
 
     def find(self, ident: str, slug: str | None = None) -> Backup:
-        """A backup by id or unique id prefix ("latest" for the newest)."""
-        backups = self.list(slug)
+        """A backup by id or unique id prefix ("latest" for the newest usable one)."""
+        every = self.listing(slug)
+        backups = [b for b in every if not b.damaged]
         if ident == "latest" and backups:
             return backups[0]
-        hits = [b for b in backups if b.id == ident] or [b for b in backups if b.id.startswith(ident)]
+        hits = [b for b in every if b.id == ident] or [b for b in every if b.id.startswith(ident)]
+        if len(hits) == 1 and hits[0].damaged:
+            raise StorageUnreadable(f"backup {hits[0].id} is damaged: {hits[0].damaged}",
+                                    hint=f"its files are in {hits[0].path}; pick another with flagdeck backups")
         if len(hits) == 1:
             return hits[0]
         if not hits:
@@ -158,11 +263,16 @@ class BackupStore:
         raise BackupNotFound(f"{ident!r} matches {len(hits)} backups", hint="give more of the id")
 
     def entries(self, backup: Backup) -> builtins.list[Entry]:
+        """The entries the backup holds; StorageUnreadable (one line) when entries.json is not what
+        flagdeck wrote."""
         try:
             data = json.loads((backup.path / "entries.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StorageUnreadable(f"backup {backup.id}: entries.json unreadable: {exc}") from exc
-        return [Entry.from_json(item) for item in data]
+            if not isinstance(data, list):
+                raise ValueError(f"a list of entries expected, found {type(data).__name__}")
+            return [Entry.from_json(item) for item in data]
+        except (OSError, ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
+            why = f"lacks {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise StorageUnreadable(f"backup {backup.id}: entries.json unreadable: {why}") from exc
 
     def discard(self, backup: Backup) -> None:
         """Drop a backup whose write did not happen."""
@@ -177,7 +287,7 @@ class BackupStore:
             unfinished = path.is_dir() and not (path / "meta.json").exists() and path.name != protect
             if unfinished and now - path.stat().st_mtime > _UNFINISHED_GRACE_S:
                 shutil.rmtree(path, ignore_errors=True)
-        backups = self.list(slug)
+        backups = self.list(slug)  # a damaged backup is neither counted nor deleted (DAMAGED_RETENTION)
         for index, backup in enumerate(backups):
             if backup.id == protect:
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flagdeck.storage.flags import js_repr
+from flagdeck.storage.flags import js_repr, name_text
 
 ABSENT = "(absent)"
 
@@ -34,7 +34,7 @@ def side(value: Any, present: bool) -> str:
 def change_text(change: Any, *, arrow: str = "->") -> str:
     """A ``flag_ops.Change``: ``FLAG: before -> after`` with ``(absent)`` for a missing side."""
     before, after = side(change.before, change.before_present), side(change.after, change.after_present)
-    return f"{change.flag}: {before} {arrow} {after}"
+    return f"{name_text(change.flag)}: {before} {arrow} {after}"
 
 
 def diff_text(diff: Any, *, arrow: str = "->") -> str:
@@ -46,14 +46,15 @@ def diff_text(diff: Any, *, arrow: str = "->") -> str:
         lines.append(f"{diff.backup.storage_key}: unchanged")
     for c in diff.flag_changes:
         before, after = side(c.before, c.before_present), side(c.after, c.after_present)
-        lines.append(f"  {c.flag}: {before} (backup) {arrow} {after} (now)")  # which side is which
+        lines.append(f"  {name_text(c.flag)}: {before} (backup) {arrow} {after} (now)")  # which side is which
     e = diff.entries
     if e.added or e.removed or e.changed:
         lines.append(f"other entries: {len(e.changed)} changed, {len(e.added)} added, {len(e.removed)} removed "
                      "since the backup (values not shown)")
         for label, keys in (("changed", e.changed), ("added", e.added), ("removed", e.removed)):
             if keys:
-                lines.append(f"  {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
+                names = ", ".join(name_text(k) for k in keys[:20])
+                lines.append(f"  {label}: {names}{' …' if len(keys) > 20 else ''}")
     else:
         lines.append("other entries: unchanged")
     return "\n".join(lines)

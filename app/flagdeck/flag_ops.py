@@ -13,7 +13,7 @@ from typing import Any, Literal
 from flagdeck import access, history
 from flagdeck.backups import Backup, BackupStore
 from flagdeck.errors import FlagdeckError, NeedsConfirmation, UsageError
-from flagdeck.storage import durable, json_edit
+from flagdeck.storage import durable
 from flagdeck.storage.flags import FlagDocument, FlagReport, check_assignment, evaluate
 from flagdeck.storage.store import Entry, LocalStorageStore
 from flagdeck.targets.resolve import Target
@@ -166,11 +166,7 @@ def _write_flags(
             doc = FlagDocument.parse("{}")
         for name, value in assignments:
             check_assignment(name, value, target.catalogue, doc, force=force)
-        new_raw = doc.text()
-        for name, value in assignments:
-            new_raw = json_edit.set_member(new_raw, name, value)
-        for name in removals:
-            new_raw = json_edit.remove_member(new_raw, name)
+        new_raw = doc.edited(assignments, removals)  # one pass, however many flags
         if new_raw != raw:
             session.put(target.storage_key, new_raw)
     notes = list(session.notes)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from flagdeck import paths
 from flagdeck.describe import change_text
 from flagdeck.errors import FlagdeckError, StorageUnreadable, UsageError
+from flagdeck.jsonable import dumps
 from flagdeck.storage.flags import js_repr
 
 if TYPE_CHECKING:
@@ -245,13 +246,14 @@ def record(
         datetime.now(UTC).isoformat(timespec="milliseconds"), current_user(), socket.gethostname(), kind,
         target.name if target else "", target.slug if target else "", how or _default_how, outcome,
         message, before, after, version,
-        json.dumps(clean, ensure_ascii=False, sort_keys=True),
-        json.dumps([str(a) for a in artifacts], ensure_ascii=False),
+        dumps(clean, sort_keys=True),
+        dumps([str(a) for a in artifacts]),
     )
     with _db() as conn:
         cur = conn.execute(
             "INSERT INTO entries (time, user, host, kind, target_name, target_slug, how, outcome, message,"
-            " before, after, version, details, artifacts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            " before, after, version, details, artifacts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [_stored(v) for v in row])
         return int(cur.lastrowid or 0)
 
 
@@ -327,8 +329,24 @@ def record_failure(kind: str, target: TargetLike | None, error: BaseException, *
                       details={"error": getattr(error, "kind", type(error).__name__), **(details or {})})
 
 
+def _stored(value: Any) -> Any:
+    """A text column's value as SQLite can take it: a str with a lone surrogate (a JavaScript string
+    may hold one; UTF-8 cannot) goes in as its ``surrogatepass`` UTF-8 bytes, a BLOB that
+    :func:`_loaded` turns back into the identical str. Every other value as it is."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass")
+    return value
+
+
+def _loaded(value: Any) -> Any:
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
 def _entry(row: sqlite3.Row) -> HistoryEntry:
-    data = dict(row)
+    data = {key: _loaded(value) for key, value in dict(row).items()}
     data["details"] = json.loads(data.get("details") or "{}")
     data["artifacts"] = json.loads(data.get("artifacts") or "[]")
     return HistoryEntry(**data)
@@ -407,7 +425,7 @@ def annotate(entry_id: int, issue: str | None = None, resolution: str | None = N
             if val is not None]
     with _db() as conn:
         updated = conn.execute(f"UPDATE entries SET {', '.join(f'{c} = ?' for c, _ in sets)} WHERE id = ?",
-                               [v for _, v in sets] + [entry_id]).rowcount
+                               [_stored(v) for _, v in sets] + [entry_id]).rowcount
     if updated == 0:
         raise UsageError(f"no history entry {entry_id}", hint="flagdeck history lists them")
     return get(entry_id)

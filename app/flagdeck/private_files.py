@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from flagdeck.jsonable import dumps
+
 
 @contextlib.contextmanager
 def atomic_open(path: Path, *, sync: bool = False) -> Iterator[BinaryIO]:
@@ -42,13 +44,14 @@ def write_bytes(path: Path, data: bytes, *, sync: bool = False) -> Path:
 
 
 def write_json(path: Path, data: Any, *, sync: bool = False, indent: int | None = 1) -> Path:
-    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
-    return write_bytes(path, text.encode("utf-8"), sync=sync)
+    """``data`` as UTF-8 JSON (non-ASCII kept; a lone surrogate as its ``\\udXXX`` escape, so any
+    JavaScript string is read back identical: see ``jsonable.dumps``)."""
+    return write_bytes(path, dumps(data, indent=indent, default=str).encode("utf-8"), sync=sync)
 
 
 def read_json(path: Path) -> Any | None:
     """The JSON in ``path``, or None when it is missing or unreadable."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None

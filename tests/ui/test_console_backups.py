@@ -3,9 +3,14 @@ restore with the diff shown first (refused when the storage changed after it was
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from flagdeck.backups import DAMAGED_RETENTION
 from flagdeck.ui.dialogs import RestoreConfirmDialog
+from tests.conftest import cli_json
 from tests.ui.conftest import FLAG, stored_flags
 
 
@@ -62,3 +67,25 @@ def test_restore_refused_when_the_storage_changed_after_the_diff(console_on: Any
     _title, message, level = shell.notice("Restore failed")
     assert level == "error" and "changed since the diff was shown" in message
     assert stored_flags(live_demo.profile) == {FLAG: False}
+
+
+def test_a_damaged_backup_is_listed_as_damaged_and_cannot_be_used(console_on: Any, qtwe_profile: Path,
+                                                                  user_dirs: Path) -> None:
+    at = ("--user-data-dir", str(qtwe_profile))
+    good, bad = cli_json(*at, "backup")["id"], cli_json(*at, "backup")["id"]
+    (meta,) = (user_dirs / "data" / "backups").glob(f"*/{bad}/meta.json")
+    meta.write_text(json.dumps({k: v for k, v in json.loads(meta.read_text()).items() if k != "origin"}))
+
+    shell, console = console_on(SimpleNamespace(profile=qtwe_profile))
+    page = console.show_page("backups")
+    shell.qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=20_000)
+    rows = {page.table.item(r, 7).text(): r for r in range(2)}
+    assert page.table.item(rows[good], 1).text() == "manual"
+    damaged = page.table.item(rows[bad], 1)
+    assert damaged.text() == "damaged" and "meta.json lacks 'origin'" in damaged.toolTip()
+    assert "1 damaged" in page.subtitle_label.text()
+    page.table.selectRow(rows[bad])
+    assert not page.diff_button.isEnabled() and not page.restore_button.isEnabled()
+    assert "is damaged: meta.json lacks 'origin'" in page.info.text() and DAMAGED_RETENTION in page.info.text()
+    page.table.selectRow(rows[good])
+    assert page.diff_button.isEnabled() and page.restore_button.isEnabled()

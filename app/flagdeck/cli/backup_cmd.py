@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from flagdeck import flag_ops
-from flagdeck.backups import Backup, BackupStore
+from flagdeck.backups import DAMAGED_RETENTION, Backup, BackupStore
 from flagdeck.cli import durability
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
@@ -47,17 +47,31 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> Any:
 
 def cmd_backups(args: argparse.Namespace, ctx: Context) -> Any:
     store = BackupStore()
-    backups = store.list(None if args.all else ctx.target().slug)
+    backups = store.listing(None if args.all else ctx.target().slug)  # damaged ones too, marked
     ctx.emit(backups, render_backups)
     return backups
+
+
+def _cell(text: str | None, width: int) -> str:
+    """A table cell on one line: line breaks and tabs shown as escapes."""
+    return short(text, width).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 
 
 def render_backups(backups: list[Backup]) -> str:
     if not backups:
         return "no backups yet"
-    rows = [[b.id, b.created[:19].replace("T", " "), b.mode, b.reason, b.origin,
-             short(b.flag_value, 40), "yes" if b.folder_copy else "no", b.note or ""] for b in backups]
-    return table(rows, ["ID", "CREATED", "MODE", "REASON", "ORIGIN", "FLAGS", "FOLDER", "NOTE"])
+    usable = [b for b in backups if not b.damaged]
+    damaged = [b for b in backups if b.damaged]
+    lines = []
+    if usable:
+        rows = [[b.id, b.created[:19].replace("T", " "), b.mode, b.reason, b.origin,
+                 _cell(b.flag_value, 40), "yes" if b.folder_copy else "no", _cell(b.note or "", 40)]
+                for b in usable]
+        lines.append(table(rows, ["ID", "CREATED", "MODE", "REASON", "ORIGIN", "FLAGS", "FOLDER", "NOTE"]))
+    if damaged:
+        lines += ["" if usable else "no usable backups", f"DAMAGED ({len(damaged)}): {DAMAGED_RETENTION}"]
+        lines += [f"  {b.id}  {b.path}: {b.damaged}" for b in damaged]
+    return "\n".join(lines)
 
 
 def cmd_diff(args: argparse.Namespace, ctx: Context) -> Any:

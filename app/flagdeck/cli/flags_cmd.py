@@ -9,9 +9,9 @@ from flagdeck import flag_ops
 from flagdeck.cli import durability
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
-from flagdeck.describe import change_text
+from flagdeck.describe import change_text, short
 from flagdeck.errors import UsageError
-from flagdeck.storage.flags import FlagReport, parse_assignment
+from flagdeck.storage.flags import FlagReport, name_text, parse_assignment
 from flagdeck.storage.flags import js_repr as js
 
 
@@ -60,7 +60,7 @@ def cmd_get(args: argparse.Namespace, ctx: Context) -> Any:
     state = result.report.flag(args.name)
     doc_values = result.report.document.values or {}
     if state is None and args.name not in doc_values:
-        raise UsageError(f"{args.name} is neither a flag of this target nor stored",
+        raise UsageError(f"{name_text(args.name)} is neither a flag of this target nor stored",
                          hint="flagdeck flags get lists them")
     value = state.effective if state else doc_values[args.name]
     payload = {"name": args.name, "value": value, "stored": args.name in doc_values,
@@ -110,7 +110,7 @@ def render_flags(report: FlagReport, page: dict[str, Any] | None = None) -> str:
 def render_status(r: flag_ops.StatusResult) -> str:
     t = r.target
     doc = r.report.document
-    stored = "absent" if not doc.present else (doc.raw if doc.valid else f"{doc.raw!r} ({doc.error})")
+    stored = "absent" if not doc.present else (doc.raw if doc.valid else f"{short(repr(doc.raw), 200)} ({doc.error})")
     lines = [
         f"target:  {t.name}",
         f"storage: {t.leveldb_dir}",

@@ -22,6 +22,7 @@ from flagdeck import __version__, history
 from flagdeck.evidence import bagit, report
 from flagdeck.evidence.collect import Collection, Part, collect
 from flagdeck.evidence.redact import RedactionReport, Redactor
+from flagdeck.jsonable import dumps, utf8
 from flagdeck.targets.resolve import Target
 
 DEFAULT_WINDOW = 3.0
@@ -83,19 +84,18 @@ def redact_parts(parts: list[Part], redactor: Redactor) -> dict[str, bytes]:
         elif part.kind == "entries":
             doc = dict(part.value)
             doc["entries"] = redactor.entries(doc.get("entries", []), part.path)
-            value = json.dumps(doc, ensure_ascii=False, indent=1)
+            value = dumps(doc, indent=1)
         elif part.kind == "har":
-            value = json.dumps(redactor.har(part.value, part.path), ensure_ascii=False, indent=1)
+            value = dumps(redactor.har(part.value, part.path), indent=1)
         else:
-            value = json.dumps(redactor.json_value(part.value, part.path), ensure_ascii=False, indent=1,
-                               default=str)
+            value = dumps(redactor.json_value(part.value, part.path), indent=1, default=str)
         staged.append((part.path, value))
     out: dict[str, bytes] = {}
     for path, value in staged:
         if isinstance(value, bytes):
             out[path] = redactor.mask_known_bytes(value, path)
-        else:
-            out[path] = redactor.mask_known_text(value, path).encode("utf-8")
+        else:  # JSON has its lone surrogates escaped already; in text they show as \udXXX
+            out[path] = utf8(redactor.mask_known_text(value, path))
     return out
 
 
@@ -107,8 +107,8 @@ def build_payload(parts: list[Part], redactor: Redactor, bag: str, progress: Pro
     tell("redacting", 0.75)
     payload = redact_parts(parts, redactor)
     tell("writing the report", 0.82)
-    payload["report.html"] = report.render(payload, redactor.report, bag).encode("utf-8")
-    payload["redaction-report.txt"] = redactor.report.text().encode("utf-8")
+    payload["report.html"] = utf8(report.render(payload, redactor.report, bag))
+    payload["redaction-report.txt"] = utf8(redactor.report.text())
     payload["redaction-report.json"] = json.dumps(redactor.report.to_json(), indent=1).encode("utf-8")
     return payload
 

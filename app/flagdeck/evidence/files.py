@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flagdeck import paths
+from flagdeck.storage import json_edit
 from flagdeck.targets.presets import expand
 
 MAX_LINES = 2000
@@ -163,7 +164,10 @@ def read_artifact(rel: str, path: Path) -> Artifact:
         return Artifact(rel, path, "binary", data)
     if suffix in (".json", ".har"):
         try:
-            value = json.loads(data.decode("utf-8"))
+            text = data.decode("utf-8")
+            if json_edit.too_deep(text):  # kept as text: parsing and redacting it would recurse too deep
+                raise ValueError("nested too deep")
+            value = json.loads(text)
         except (UnicodeDecodeError, ValueError):
             pass
         else:

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from flagdeck.storage import json_edit
+
 MIN_KNOWN = 6
 
 # Field names that hold secrets in any app, on top of a preset's own ``secret_fields``.
@@ -299,7 +301,8 @@ class Redactor:
     def _string(self, value: str, path: str, depth: int) -> str:
         """A string leaf: JSON inside (walk it, re-serialise only if it changed), else patterns."""
         stripped = value.strip()
-        if depth < 16 and stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
+        if (depth < 16 and stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]")
+                and not json_edit.too_deep(stripped)):  # deeper: patterns only (no RecursionError)
             try:
                 inner = json.loads(stripped)
             except ValueError:
@@ -400,8 +403,8 @@ class Redactor:
                 for _ in range(4):
                     level = json.dumps(level, ensure_ascii=ascii_)[1:-1]
                     out.add(level)
-            out.add(quote(s, safe=""))
-            out.add(quote(s))
+            out.add(quote(s, safe="", errors="surrogatepass"))  # a JS string may hold a lone surrogate
+            out.add(quote(s, errors="surrogatepass"))
             out.add(html.escape(s))
         return sorted((v for v in out if len(v) >= MIN_KNOWN), key=len, reverse=True)
 
@@ -423,8 +426,8 @@ class Redactor:
         if self._known_bytes_re is None:
             forms: set[bytes] = set()
             for v in self._variants():
-                forms.add(v.encode("utf-8"))
-                forms.add(v.encode("utf-16-le"))
+                forms.add(v.encode("utf-8", "surrogatepass"))
+                forms.add(v.encode("utf-16-le", "surrogatepass"))  # as Chromium stores a lone surrogate
             self._known_bytes_re = re.compile(
                 b"|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
         out, n = self._known_bytes_re.subn(lambda m: b"*" * len(m.group(0)), data)
@@ -459,7 +462,7 @@ def _dumps_like(value: Any, original: Any, text: str) -> str:
 
 def _is_json_container(value: str) -> bool:
     s = value.strip()
-    if s[:1] not in ("{", "["):
+    if s[:1] not in ("{", "[") or json_edit.too_deep(s):
         return False
     try:
         return isinstance(json.loads(s), dict | list)

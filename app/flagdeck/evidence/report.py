@@ -18,6 +18,7 @@ from typing import Any
 
 from flagdeck import __version__
 from flagdeck.evidence.redact import RedactionReport
+from flagdeck.storage import json_edit
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -69,9 +70,11 @@ def _status_word(value: Any) -> _Raw:
 
 
 def _json_of(payload: dict[str, bytes], path: str) -> Any:
+    """The JSON value of a payload file, or None (missing, not JSON, or nested too deep to read)."""
     try:
-        return json.loads(payload[path].decode("utf-8"))
-    except (KeyError, UnicodeDecodeError, ValueError):
+        text = payload[path].decode("utf-8")
+        return None if json_edit.too_deep(text) else json.loads(text)
+    except (KeyError, UnicodeDecodeError, ValueError, RecursionError):
         return None
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from flagdeck.errors import FlagdeckError, NeedsRestart, OriginError, UnknownFlag, UnsafeDebugPort
 from flagdeck.storage import durable
+from flagdeck.storage.flags import name_text
 from flagdeck.targets import process
 from flagdeck.targets.launch import LaunchSpec, spec_for
 from flagdeck.targets.resolve import Target, default_flag
@@ -63,7 +64,7 @@ def rollback_flag(target: Target, flag: str | None) -> str:
     if flag is None:
         return default_flag(target)
     if flag not in names:
-        raise UnknownFlag(f"{flag} is not a flag of {target.name}", hint=f"known: {', '.join(names)}")
+        raise UnknownFlag(f"{name_text(flag)} is not a flag of {target.name}", hint=f"known: {', '.join(names)}")
     return flag
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,9 +55,15 @@ def js_repr(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def name_text(name: str) -> str:
+    """A flag or entry name for a one-line message: as it is when every character prints, else as
+    a JSON string (``"A\\nB"``), so a line break, NUL or lone surrogate in it shows as an escape."""
+    return name if name.isprintable() else json.dumps(name)
+
+
 @dataclass(frozen=True)
 class FlagWarning:
-    code: str  # unknown-key | non-boolean | wrong-type | invalid-json | not-object | duplicate-key
+    code: str  # unknown-key | non-boolean | wrong-type | invalid-json | not-object | too-deep | duplicate-key
     message: str
     flag: str | None = None
 
@@ -74,12 +81,15 @@ class FlagDocument:
     def parse(cls, raw: str | None) -> FlagDocument:
         if raw is None:
             return cls(None, {})
+        if json_edit.too_deep(raw):  # Python's parser would end in a RecursionError
+            depth = json_edit.nesting_depth(raw)
+            return cls(raw, None, f"nested {depth} levels deep (flagdeck reads up to {json_edit.MAX_DEPTH})")
         try:
             members, _, _ = json_edit.scan_object(raw)
         except json_edit.JsonEditError as exc:
             try:
                 parsed = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return cls(raw, None, f"invalid JSON: {exc}")
             kind = type(parsed).__name__ if parsed is not None else "null"
             kind = {"list": "array", "dict": "object", "str": "string", "int": "number",
@@ -120,6 +130,15 @@ class FlagDocument:
     def without(self, name: str) -> str:
         return json_edit.remove_member(self.text(), name)
 
+    def edited(self, assignments: Sequence[tuple[str, Any]] = (), removals: Sequence[str] = ()) -> str:
+        """The text after every assignment, then every removal; one pass however many (see
+        ``json_edit.edit``), every other byte as it was."""
+        return json_edit.edit(self.text(), assignments, removals)
+
+    @property
+    def too_deep(self) -> bool:
+        return self.error is not None and self.error.startswith("nested ")
+
     def to_json(self) -> dict[str, Any]:
         return {"present": self.present, "raw": self.raw, "valid": self.valid, "error": self.error,
                 "values": self.values, "duplicates": list(self.duplicates)}
@@ -154,19 +173,25 @@ def evaluate(doc: FlagDocument, catalogue: tuple[FlagSpec, ...] | list[FlagSpec]
     """Effective values and warnings, with the seed app's override rules."""
     warnings: list[FlagWarning] = []
     stored = doc.values or {}
-    if doc.error:
+    if doc.too_deep:
+        warnings.append(FlagWarning("too-deep", f"stored document is {doc.error}: flagdeck cannot tell which "
+                                                "flags the app takes from it; writes are refused, --repair "
+                                                "replaces it (its text kept in the backup)"))
+    elif doc.error:
         code = "invalid-json" if doc.error.startswith("invalid JSON") else "not-object"
         warnings.append(FlagWarning(code, f"stored document is {doc.error}: the app logs an error and "
                                           "runs on its defaults"))
     for dup in doc.duplicates:
-        warnings.append(FlagWarning("duplicate-key", f"{dup} appears more than once; the app takes the last", dup))
+        warnings.append(FlagWarning("duplicate-key", f"{name_text(dup)} appears more than once; the app takes "
+                                                     "the last", dup))
     names = [spec.name for spec in catalogue]
+    known = set(names)
     for key in stored:
-        if key not in names:
+        if key not in known:
             close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            warnings.append(FlagWarning("unknown-key", f"{key} is not a flag of this app: it is silently "
-                                                       f"ignored{hint}", key))
+            warnings.append(FlagWarning("unknown-key", f"{name_text(key)} is not a flag of this app: it is "
+                                                       f"silently ignored{hint}", key))
     states = []
     for spec in catalogue:
         present = spec.name in stored
@@ -196,18 +221,35 @@ def _type_warnings(spec: FlagSpec, value: Any) -> list[FlagWarning]:
 # --- command-line values -------------------------------------------------------------------------
 
 
+def check_name(name: str) -> str:
+    """``name`` when it can be a flag name given on a command line: printable characters only (a
+    line break, tab, NUL or lone surrogate in it is a slip of the shell, and would break every
+    one-line message and log that echoes it)."""
+    if not name.isprintable():
+        bad = next(c for c in name if not c.isprintable())
+        raise UsageError(f"flag name {json.dumps(name)} holds a non-printing character "
+                         f"(U+{ord(bad):04X}); flag names are printable text",
+                         hint="check the quoting of the NAME=VALUE argument")
+    return name
+
+
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``NAME=VALUE`` with VALUE as JSON (``true``/``false`` are booleans)."""
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep or not name:
-        raise UsageError(f"expected NAME=VALUE, got {text!r}")
+        raise UsageError(f"expected NAME=VALUE, got {json.dumps(text)}")
+    check_name(name)
+    if ("[" in raw or "{" in raw) and json_edit.nesting_depth(raw) >= json_edit.MAX_DEPTH:
+        raise UsageError(f"{name}: the value nests {json_edit.nesting_depth(raw)} levels deep; in the "
+                         f"document that is more than the {json_edit.MAX_DEPTH} flagdeck reads")
     try:
         value = json.loads(raw, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     except ValueError:
+        quoted = json.dumps(raw) if raw.isprintable() and "'" not in raw else '"..."'
         raise UsageError(
-            f"{name}: {raw!r} is not a JSON value",
-            hint=f"use true/false, a number, or a quoted string such as {name}='\"{raw}\"'",
+            f"{name}: {json.dumps(raw)} is not a JSON value",
+            hint=f"use true/false, a number, or a quoted string such as {name}='{quoted}'",
         ) from None
     return name, value
 
@@ -216,6 +258,7 @@ def check_assignment(
     name: str, value: Any, catalogue: tuple[FlagSpec, ...] | list[FlagSpec], doc: FlagDocument, *, force: bool
 ) -> None:
     """Refuse names and values the app would silently misread, unless ``force``."""
+    check_name(name)
     spec = next((s for s in catalogue if s.name == name), None)
     if spec is None:
         if force or name in (doc.values or {}):

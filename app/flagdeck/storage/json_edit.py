@@ -8,10 +8,20 @@ of the member being set, or remove only that member, so every other key stays by
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 _WS = " \t\n\r"
+
+MAX_DEPTH = 256
+"""The deepest nesting of arrays/objects flagdeck reads. Python's parser (and every walk over what
+it returns) recurses once a level and ends in a RecursionError a few thousand levels down, while the
+app's JSON.parse takes far deeper text; no flag document needs more than a few levels."""
+
+# A JSON string (an unterminated one runs to the end), or a bracket outside strings.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
 
 
 class JsonEditError(ValueError):
@@ -42,8 +52,32 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in ``text`` (0 for a scalar), without parsing it: one
+    regular-expression pass, no recursion, so any depth is safe to measure. Brackets inside strings
+    do not count."""
+    depth = deepest = 0
+    for m in _STRING_OR_BRACKET.finditer(text):
+        char = m.group()[0]
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def too_deep(text: str) -> bool:
+    """True when ``text`` nests deeper than :data:`MAX_DEPTH` (so must not be parsed here)."""
+    return ("[" in text or "{" in text) and nesting_depth(text) > MAX_DEPTH
+
+
 def scan_object(text: str) -> tuple[list[Member], int, int]:
-    """Members of the top-level object, and the positions of its ``{`` and ``}``."""
+    """Members of the top-level object, and the positions of its ``{`` and ``}``.
+
+    Raises :class:`JsonEditError` for text nested deeper than :data:`MAX_DEPTH`."""
+    if too_deep(text):
+        raise JsonEditError(f"nested deeper than {MAX_DEPTH} levels")
     pos = _skip_ws(text, 0)
     if pos >= len(text) or text[pos] != "{":
         raise JsonEditError("not a JSON object")
@@ -89,37 +123,89 @@ def dump_value(value: Any) -> str:
 
 def set_member(text: str, key: str, value: Any) -> str:
     """``text`` with ``key`` set to ``value``: every occurrence replaced, or one member appended."""
+    return edit(text, [(key, value)])
+
+
+def remove_member(text: str, key: str) -> str:
+    """``text`` without ``key`` (every occurrence); unchanged when absent."""
+    return edit(text, removals=[key])
+
+
+def edit(text: str, assignments: Iterable[tuple[str, Any]] = (), removals: Iterable[str] = ()) -> str:
+    """``text`` after setting every assignment in order, then removing every name in ``removals``:
+    the same text :func:`set_member` and :func:`remove_member` called one by one give, in time
+    linear in the text and the edits (two scans, whatever their number).
+
+    Only the value spans of members set change, appended members take the spacing of the
+    document's own first members, removed members take their separator with them; every other
+    byte stays as it was.
+    """
+    assignments = list(assignments)
+    removals = list(removals)
+    if assignments:
+        text = _set_all(text, assignments)
+    if removals:
+        text = _remove_all(text, set(removals))
+    elif not assignments:
+        scan_object(text)  # nothing to do, but the text must still be one object
+    return text
+
+
+def _set_all(text: str, assignments: list[tuple[str, Any]]) -> str:
     members, open_pos, close_pos = scan_object(text)
-    new_value = dump_value(value)
-    hits = [m for m in members if m.key == key]
-    if hits:
-        out = text
-        for m in reversed(hits):
-            out = out[: m.value_start] + new_value + out[m.value_end :]
-        return out
-    if not members:
-        return text[: open_pos + 1] + dump_value(key) + ":" + new_value + text[close_pos:]
+    final: dict[str, str] = {}  # first assignment's place, last assignment's value
+    for key, value in assignments:
+        final[key] = dump_value(value)
+    present = {m.key for m in members}
+    pieces: list[str] = []
+    pos = 0
+    for m in members:
+        if m.key in final:
+            pieces += [text[pos : m.value_start], final[m.key]]
+            pos = m.value_end
+    added = [key for key in final if key not in present]
+    if not added:
+        pieces.append(text[pos:])
+        return "".join(pieces)
+    if not members:  # {"a":1,"b":2} right after "{", as JSON.stringify spaces it
+        body = ",".join(dump_value(key) + ":" + final[key] for key in added)
+        return text[: open_pos + 1] + body + text[close_pos:]
     first, last = members[0], members[-1]
     colon = text[first.key_end : first.value_start]
     if len(members) > 1:
         separator = text[first.value_end : members[1].key_start]
     else:
         separator = "," + text[open_pos + 1 : first.key_start]
-    addition = separator + dump_value(key) + colon + new_value
-    return text[: last.value_end] + addition + text[last.value_end :]
+    pieces.append(text[pos : last.value_end])
+    pieces += [separator + dump_value(key) + colon + final[key] for key in added]
+    pieces.append(text[last.value_end :])
+    return "".join(pieces)
 
 
-def remove_member(text: str, key: str) -> str:
-    """``text`` without ``key`` (every occurrence); unchanged when absent."""
+def _remove_all(text: str, names: set[str]) -> str:
+    """Every member named in ``names`` gone: a member with a kept one after it takes the text up to
+    that member's key, a trailing run takes the separator before it, a lone member only itself."""
     members, _, _ = scan_object(text)
-    out = text
-    for index in reversed([i for i, m in enumerate(members) if m.key == key]):
-        members_now, _, _ = scan_object(out)
-        m = members_now[index]
-        if index + 1 < len(members_now):
-            out = out[: m.key_start] + out[members_now[index + 1].key_start :]
+    cuts: list[tuple[int, int]] = []
+    next_kept: Member | None = None
+    for index in range(len(members) - 1, -1, -1):
+        m = members[index]
+        if m.key not in names:
+            next_kept = m
+            continue
+        if next_kept is not None:
+            cuts.append((m.key_start, next_kept.key_start))
         elif index > 0:
-            out = out[: members_now[index - 1].value_end] + out[m.value_end :]
+            cuts.append((members[index - 1].value_end, m.value_end))
         else:
-            out = out[: m.key_start] + out[m.value_end :]
-    return out
+            cuts.append((m.key_start, m.value_end))
+    if not cuts:
+        return text
+    pieces: list[str] = []
+    pos = 0
+    for start, end in sorted(cuts):
+        if start > pos:
+            pieces.append(text[pos:start])
+        pos = max(pos, end)
+    pieces.append(text[pos:])
+    return "".join(pieces)

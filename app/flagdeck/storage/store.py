@@ -36,12 +36,14 @@ class Entry:
 
     @classmethod
     def from_json(cls, data: dict[str, str | None]) -> Entry:
+        """The entry :meth:`to_json` wrote; ValueError (or KeyError) for anything else, never bytes
+        made up from a damaged base64 text."""
         rk, rv = data.get("raw_key_b64"), data.get("raw_value_b64")
         return cls(
             key=str(data["key"]),
             value=str(data["value"]),
-            raw_key=base64.b64decode(rk) if rk else None,
-            raw_value=base64.b64decode(rv) if rv else None,
+            raw_key=base64.b64decode(rk, validate=True) if rk else None,
+            raw_value=base64.b64decode(rv, validate=True) if rv else None,
         )
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from flagdeck import flag_ops
+from flagdeck.backups import DAMAGED_RETENTION
 from flagdeck.describe import short
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
@@ -99,7 +100,7 @@ class BackupsPage(Page):
         def work(target: Any, _t: Any) -> list[Any]:
             from flagdeck.backups import BackupStore
 
-            return BackupStore().list(None if every else target.slug)
+            return BackupStore().listing(None if every else target.slug)  # damaged ones too, marked
 
         self.session.run("List backups", work, self.show_backups, self.fail, quiet=True, needs_target=not every)
 
@@ -112,9 +113,11 @@ class BackupsPage(Page):
         chosen = self._select or self.current_id()
         self.table.setRowCount(0)
         for row, b in enumerate(backups):
+            reason = (widgets.item("damaged", colour=theme.STATUS_COLOURS["failed"], bold=True, tip=b.damaged)
+                      if b.damaged else widgets.item(b.reason, bold=b.reason == "rollback"))
             widgets.set_row(self.table, row, [
                 widgets.item(b.created[:19].replace("T", " "), data=b.id),
-                widgets.item(b.reason, bold=b.reason == "rollback"),
+                reason,
                 widgets.item(b.mode),
                 widgets.item(b.origin),
                 widgets.item(short(b.flag_value, 44), tip=b.flag_value or "(absent)"),
@@ -125,8 +128,10 @@ class BackupsPage(Page):
             if b.id == chosen:
                 self.table.selectRow(row)
         self._select = None
+        damaged = sum(1 for b in backups if b.damaged)
         self.subtitle_label.setText(f"{len(backups)} backup(s)" + (" of every target" if self.all.isChecked() else
-                                                                   f" of {self.session.label()}"))
+                                                                   f" of {self.session.label()}")
+                                    + (f", {damaged} damaged (kept by retention, never used)" if damaged else ""))
         self._selected()
 
     def current_id(self) -> str | None:
@@ -139,10 +144,15 @@ class BackupsPage(Page):
         b = self.current()
         own = b is not None and self.session.target is not None and b.target == self.session.target.slug
         for w in (self.diff_button, self.restore_button, self.scope):
-            w.setEnabled(own)
+            w.setEnabled(own and b is not None and not b.damaged)
         self.open_button.setEnabled(b is not None)
         if b is None:
             self.info.setText("Select a backup.")
+            return
+        if b.damaged:
+            self.info.setText(f"{b.id} is damaged: {b.damaged}. It cannot be diffed or restored; "
+                              f"{DAMAGED_RETENTION} — {b.path}")
+            self.diff.clear()
             return
         self.info.setText(f"{b.id}: {b.entry_count} entries of {b.origin}, {b.size_bytes / 1024:.0f} KiB, "
                           f"{'with' if b.folder_copy else 'without'} a folder copy — {b.path}"
