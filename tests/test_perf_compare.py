@@ -24,6 +24,7 @@ import pytest
 
 from flagdeck.errors import LiveError, TargetBusy
 from flagdeck.perf.runner import CompareInterrupted, RunEvent, compare
+from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
 from tests.conftest import REPO
 from tests.demo_support import DemoTarget
@@ -331,3 +332,17 @@ def test_text_output_and_no_debug_port(demo: Callable[[float], DemoTarget], seed
     proc = flagdeck("--user-data-dir", str(seeded), "compare", "--no-chart")
     assert proc.returncode == 2 and "--debug-port" in one_line_error(proc)
 
+
+
+def test_the_users_value_is_on_disk_when_the_comparison_ends(demo: Callable[[float], DemoTarget]) -> None:
+    """The flips live in the app's memory and Chromium commits them when it likes; the value the
+    comparison puts back must be on the app's disk before it says so, or a crash right after
+    brings one of the comparison's values back (here: the stored flag is absent before)."""
+    target = demo(1.2)
+    assert stored_flags(target) is None
+    proc = flagdeck(*cli_args(target), "--json", "compare", "--runs", "4", "--repeat", "10", "--no-chart")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["restored"]["restored"] is True
+    target.kill()  # a crash: SIGKILL of the app's process group
+    with LevelDBStore.open_read(target.profile / "Local Storage" / "leveldb") as disk:
+        assert disk.get("file://", "featureFlags") is None

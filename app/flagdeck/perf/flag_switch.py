@@ -25,6 +25,7 @@ from typing import Literal
 from flagdeck import access
 from flagdeck.backups import Backup, BackupStore
 from flagdeck.errors import FlagdeckError, LiveError, TargetBusy
+from flagdeck.storage import durable
 from flagdeck.storage.flags import FlagDocument, check_assignment
 from flagdeck.storage.live_store import LiveStore
 from flagdeck.targets.resolve import Target
@@ -93,12 +94,15 @@ class FlagSwitch:
             self.store.put(self.origin, self.target.storage_key, text)
         self._expected = text
 
-    def restore(self, reload: Callable[[], object] | None) -> Restored:
-        """Put the original text back, then ``reload()`` so the page runs with it again (None: the
-        page was never reloaded, nothing to redo).
+    def restore(self, reload: Callable[[], object] | None, *, ready: Callable[[], object] | None = None) -> Restored:
+        """Put the original text back, make sure the app's disk has it, and leave the page running
+        with it: ``reload()`` reloads and waits for the app (None: the page was never reloaded);
+        ``ready()`` only waits, for when the commit already loaded the page again.
 
+        The comparison's flips live in the app's memory and Chromium commits them whenever it
+        likes: without this, a crash after the comparison could bring back one of its values.
         Raises a ``LiveError`` naming the backup when the value cannot be written back; a reload
-        that fails after the value is back is reported in ``detail`` instead.
+        or a commit that fails after the value is back is reported in ``detail`` instead.
         """
         if not self.prepared:
             return Restored(True, False, "nothing was changed")
@@ -115,9 +119,18 @@ class FlagSwitch:
             except FlagdeckError as exc:
                 raise self._lost(exc) from None
             self._expected = self.original
-        if reload is None:
-            return Restored(True, False, f"{self.flag}: original value kept")
         try:
+            on_disk = self.store.leveldb_dir is None or durable.holds(self.store.leveldb_dir, self.origin,
+                                                                      {key: self.original})
+            if not on_disk:
+                committed, _ = self.store.make_durable(self.origin, {key: self.original}, reload=True)
+                if not committed.ok:
+                    return Restored(True, False, f"{self.flag} restored in the app, but {committed.detail}")
+                if ready is not None:
+                    ready()
+                return Restored(True, True, f"{self.flag} restored to its original value, on disk, page reloaded")
+            if reload is None:
+                return Restored(True, False, f"{self.flag}: original value kept")
             reload()
         except FlagdeckError as exc:
             return Restored(True, False, f"{self.flag} restored, but the page did not reload: {exc.message}")

@@ -127,6 +127,11 @@ class _Comparison:
         self.store.reload(self.switch.origin, timeout=self.ready_timeout)
         wait_ready(self.page, self.ready_js, self.ready_timeout)
 
+    def wait_ready(self) -> None:
+        """Wait for the app after its page was loaded again (by a commit that parked it)."""
+        if self.page is not None:
+            wait_ready(self.page, self.ready_js, self.ready_timeout)
+
     def run_one(self, step: int, pair: int, side: Side) -> RunSample:
         """One page load with ``side``'s flag value; ``timing`` splits its time between flagdeck
         (switch, collect, bookkeeping) and the app (reload, ready, workload)."""
@@ -240,7 +245,7 @@ def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | 
     except BaseException as exc:
         try:
             with interrupts.held():
-                restored = job.switch.restore(job.reload if job.reloaded else None)
+                restored = job.switch.restore(job.reload if job.reloaded else None, ready=job.wait_ready)
         except FlagdeckError as lost:
             first = exc.message if isinstance(exc, FlagdeckError) else (
                 "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc))
@@ -251,7 +256,7 @@ def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | 
             raise type(exc)(f"{exc.message}; {restored.detail}", hint=exc.hint) from None
         raise
     with interrupts.held():
-        restored = job.switch.restore(job.reload if job.reloaded else None)
+        restored = job.switch.restore(job.reload if job.reloaded else None, ready=job.wait_ready)
     result.restored = {"restored": restored.restored, "reloaded": restored.reloaded, "detail": restored.detail}
     if not restored.restored:
         result.notes.append(restored.detail)

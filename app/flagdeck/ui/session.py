@@ -466,7 +466,10 @@ class TargetSession(QObject):
                 self._pending_reload = True
             elif result.reloaded:
                 self._pending_reload = False
-            self.notified.emit(f"{names} {verb}", write_summary(result), "info")
+            if result.durable_ok:
+                self.notified.emit(f"{names} {verb}", write_summary(result), "info")
+            else:  # in the running app but not on its disk: a crash now would undo it
+                self.notified.emit(f"{names} {verb}, NOT SAVED to disk", write_summary(result), "error")
             if on_done is not None:
                 on_done(result)
 
