@@ -38,7 +38,8 @@ def test_refused_input_leaves_a_chromium_profile_untouched(chromium_profile: Pat
     _refused(chromium_profile, code, *args, needle=needle)
 
 
-@pytest.mark.parametrize("document", ["{not json", "[1, 2]", '"a string"'])
+@pytest.mark.parametrize("document", ["{not json", "[1, 2]", '"a string"', '{"a":' * 10_000 + "1" + "}" * 10_000],
+                         ids=["not-json", "array", "string", "10000-deep"])
 def test_an_invalid_document_is_refused_untouched(tmp_path: Path, document: str) -> None:
     profile = tmp_path / "p"
     write_qtwebengine_profile(profile, {"file://": {"featureFlags": document, "other": "kept"}})
