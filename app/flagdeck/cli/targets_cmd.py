@@ -18,12 +18,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_targets(args: argparse.Namespace, ctx: Context) -> Any:
     infos = discover()
     ctx.emit(infos, render)
+    for info in infos:
+        if info.error:
+            ctx.info(f"flagdeck: broken preset: {info.error}")
     return infos
 
 
 def render(infos: list[TargetInfo]) -> str:
     rows = []
     for i in infos:
+        if i.error:
+            rows.append([i.name, "(broken preset file)", "-", "-", "-", "-"])
+            continue
         running = ", ".join(f"{p.name} ({p.pid})" for p in i.running[:3]) or "-"
         rows.append([i.name, i.display_name, "yes" if i.installed else "no", running,
                      "locked" if i.storage_locked else "-", str(i.debug_port or "-")])

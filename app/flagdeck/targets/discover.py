@@ -1,4 +1,5 @@
-"""Which preset targets are installed (profile on disk) and running (process, LOCK, debug port)."""
+"""Which preset targets are installed (profile on disk) and running (process, LOCK, debug port), and
+which of the user's preset files do not load (listed with their error, hiding nothing else)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class TargetInfo:
     running: list[process.ProcInfo] = field(default_factory=list)
     storage_locked: bool = False
     debug_port: int | None = None
+    error: str | None = None  # a user preset file that does not load: why
 
     @property
     def installed(self) -> bool:
@@ -43,4 +45,6 @@ def describe(preset: Preset) -> TargetInfo:
 
 
 def discover() -> list[TargetInfo]:
-    return [describe(p) for p in presets.load_all().values()]
+    found, broken = presets.scan()
+    return [*(describe(p) for p in found.values()),
+            *(TargetInfo(b.name, b.name, str(b.error), b.source, error=str(b.error)) for b in broken)]
