@@ -41,11 +41,8 @@ def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
         ctx.emit(plan, lambda _: described)
         return plan
     print(described, file=sys.stderr if ctx.json else sys.stdout)
-    if not args.yes:
-        if ctx.json or not sys.stdin.isatty():
-            raise NeedsConfirmation("rollback not confirmed; nothing was changed", hint="pass --yes")
-        if input("roll back now? [y/N] ").strip().lower() not in ("y", "yes"):
-            raise NeedsConfirmation("rollback cancelled; nothing was changed")
+    if not args.yes and not ctx.confirm("roll back now? [y/N] "):
+        raise NeedsConfirmation("rollback not confirmed; nothing was written", hint="pass --yes to roll back")
     total = len(plan.steps)
     index = {s.id: i for i, s in enumerate(plan.steps, 1)}
 
@@ -58,11 +55,11 @@ def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
     ctx.emit(result, render_result)
     if result.error is not None:
         ctx.exit_code = result.error.exit_code
-        print(f"flagdeck: rollback stopped: {result.error}", file=sys.stderr)
+        ctx.info(f"flagdeck: rollback stopped: {result.error}")
     elif result.outcome == "failed":
         ctx.exit_code = ExitCode.CHECK_FAILED
         failed = ", ".join(r.id for r in result.verify.failed) if result.verify else ""
-        print(f"flagdeck: rollback done but verification failed: {failed}", file=sys.stderr)
+        ctx.info(f"flagdeck: rollback done but verification failed: {failed}")
     return result
 
 

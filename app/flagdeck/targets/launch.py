@@ -28,7 +28,7 @@ import psutil
 
 from flagdeck import paths
 from flagdeck.demo_target import state_file
-from flagdeck.errors import FlagdeckError, LiveError, TargetBusy, UsageError
+from flagdeck.errors import AppStartFailed, FlagdeckError, LiveError, TargetBusy, UsageError
 from flagdeck.targets import process
 from flagdeck.targets.presets import expand
 from flagdeck.targets.resolve import Target
@@ -152,10 +152,10 @@ def wait_ready(port: int, origin: str | None, *, proc: subprocess.Popen[bytes] |
     start_t = time.monotonic()
     while True:
         if proc is not None and proc.poll() is not None:
-            raise LiveError(f"the app exited with code {proc.returncode} while starting")
+            raise AppStartFailed(f"the app exited with code {proc.returncode} while starting")
         reason = gave_up() if gave_up else None
         if reason:
-            raise LiveError(f"the app did not come up: {reason}")
+            raise AppStartFailed(f"the app did not come up: {reason}")
         try:
             pages = [p for p in cdp.list_targets(port) if origin is None or p.origin == origin]
             for page in pages:
