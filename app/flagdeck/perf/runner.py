@@ -24,7 +24,7 @@ from typing import Any
 
 from flagdeck import history
 from flagdeck.backups import BackupStore
-from flagdeck.errors import FlagdeckError, UsageError
+from flagdeck.errors import ExitCode, FlagdeckError, UsageError
 from flagdeck.perf import baseline as baselines
 from flagdeck.perf import saved, workload
 from flagdeck.perf.analysis import analyse
@@ -41,8 +41,9 @@ MAX_RUNS = 500
 
 
 class CompareInterrupted(UsageError):
-    """Ctrl-C during a comparison (after the flag was put back)."""
+    """Ctrl-C during a comparison (after the flag was put back): exit 130, as every Ctrl-C."""
 
+    exit_code = ExitCode.INTERRUPTED
     kind = "interrupted"
 
 
