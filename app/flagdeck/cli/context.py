@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flagdeck.cli import output
+from flagdeck.cli import output, streams
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
 
 
@@ -44,7 +44,7 @@ class Context:
 
     def info(self, text: str) -> None:
         """Progress and notes for people: stderr, so ``--json`` stdout stays one document."""
-        output.say(text)
+        streams.say(text)
 
     def confirm(self, question: str) -> bool:
         """Ask ``question`` (a yes/no) on the terminal; no unless the answer is y/yes.
@@ -64,5 +64,5 @@ class Context:
         except (OSError, ValueError):
             return False
         if not answer.endswith("\n") and out is not None:  # end of input: finish the prompt's line
-            output.say("")
+            streams.say("")
         return answer.strip().lower() in ("y", "yes")

@@ -24,9 +24,9 @@ from flagdeck.cli import (
     history_cmd,
     interrupts,
     notify_cmd,
-    output,
     perf_cmd,
     rollback_cmd,
+    streams,
     targets_cmd,
     tray_cmd,
     verify_cmd,
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("flagdeck: interrupted", ExitCode.INTERRUPTED, as_json,
                      {"kind": "interrupted", "message": "interrupted"})
     except BrokenPipeError:
-        output.silence(sys.stdout)
+        streams.silence(sys.stdout)
         return ExitCode.BROKEN_PIPE
     finally:
         interrupts.install(interrupts.exit_now if program else previous)
@@ -173,7 +173,7 @@ def _log_background_failures() -> None:
             where = f"the traceback is in {crash_log.record(hook.exc_value, command=name, where='thread')}"
         except OSError:
             where = "its traceback could not be written to flagdeck's log"
-        output.say(f"flagdeck: internal error in background task {name} ({crash_log.one_line(hook.exc_value)}); "
+        streams.say(f"flagdeck: internal error in background task {name} ({crash_log.one_line(hook.exc_value)}); "
                    f"{where}")
 
     def unraisable(hook: Any) -> None:
@@ -188,11 +188,11 @@ def _log_background_failures() -> None:
 
 
 def _fail(message: str, code: int, as_json: bool, payload: dict[str, object]) -> int:
-    output.say(message)
+    streams.say(message)
     if as_json:
         try:
             print_json({"ok": False, "error": {**payload, "exit_code": int(code)}})
             sys.stdout.flush()
         except OSError:
-            output.silence(sys.stdout)
+            streams.silence(sys.stdout)
     return int(code)

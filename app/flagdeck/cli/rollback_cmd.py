@@ -55,11 +55,11 @@ def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
     ctx.emit(result, render_result)
     if result.error is not None:
         ctx.exit_code = result.error.exit_code
-        ctx.info(f"flagdeck: rollback stopped: {result.error}")
+        print(f"flagdeck: rollback stopped: {result.error}", file=sys.stderr)
     elif result.outcome == "failed":
         ctx.exit_code = ExitCode.CHECK_FAILED
         failed = ", ".join(r.id for r in result.verify.failed) if result.verify else ""
-        ctx.info(f"flagdeck: rollback done but verification failed: {failed}")
+        print(f"flagdeck: rollback done but verification failed: {failed}", file=sys.stderr)
     return result
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
-from flagdeck.targets.discover import TargetInfo, discover
+from flagdeck.targets.discover import TargetInfo, broken_presets, discover
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_targets(args: argparse.Namespace, ctx: Context) -> Any:
-    infos = discover()
+    infos = [*discover(), *broken_presets()]
     ctx.emit(infos, render)
     for info in infos:
         if info.error:

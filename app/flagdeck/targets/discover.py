@@ -44,7 +44,10 @@ def describe(preset: Preset) -> TargetInfo:
                       profiles, running, locked, port)
 
 
+def broken_presets() -> list[TargetInfo]:
+    """The user's preset files that do not load, each a row saying why (``targets`` lists them)."""
+    return [TargetInfo(b.name, b.name, str(b.error), b.source, error=str(b.error)) for b in presets.scan()[1]]
+
+
 def discover() -> list[TargetInfo]:
-    found, broken = presets.scan()
-    return [*(describe(p) for p in found.values()),
-            *(TargetInfo(b.name, b.name, str(b.error), b.source, error=str(b.error)) for b in broken)]
+    return [describe(p) for p in presets.load_all().values()]
