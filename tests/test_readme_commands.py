@@ -164,7 +164,8 @@ LIVE = [
     Run(COMPARE, "compare --runs 2 --probe {tmp}/probe.js --baseline {baseline}", codes=(0, 1)),
     Run(EXPORT, "evidence export --out {tmp}/live.zip --window 1 --no-redact"),
     Run("evidence verify F.zip", "evidence verify {tmp}/live.zip"),
-    Run(ROLLBACK, "rollback --yes --no-reload"),
+    # 1 when the write is still in the app's memory only (nothing made Chromium commit it: no reload)
+    Run(ROLLBACK, "rollback --yes --no-reload", codes=(0, 1)),
     Run(SET, f"flags set {FLAG}=true --reload"),
     Run(ROLLBACK, f"rollback --flag {FLAG} --yes --watch --thorough", codes=(0, 1)),
     Run(SET, f"flags set {FLAG}=true --reload"),
