@@ -14,12 +14,12 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flagdeck import paths
 from flagdeck.errors import UsageError
 from flagdeck.resources_path import resources_root
-from flagdeck.storage.flags import SEED_CATALOGUE, FlagSpec
+from flagdeck.storage.flags import SEED_CATALOGUE, FlagSpec, FlagType
 
 _FLAG_TYPES = ("boolean", "string", "number", "json")
 
@@ -142,7 +142,7 @@ class _Reader:
             default = item.get("default", _DEFAULTS[ftype])
             if not _fits(ftype, default):
                 raise self.wrong(where + "default", f"a {ftype} (the flag's type)", default)
-            out.append(FlagSpec(name, ftype, default, self.text(item, "description", where) or ""))
+            out.append(FlagSpec(name, cast(FlagType, ftype), default, self.text(item, "description", where) or ""))
         return tuple(out)
 
 
