@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests import system_deps
 from tests.engines import chromium as chromium_engine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,6 +41,15 @@ PROFILE_CONTENT: dict[str, dict[str, str]] = {
     "https://example.com": {"theme": "dark", "session": "abc"},
     "http://localhost:5173": {"featureFlagsOld": '{"USE_UNIFIED_DB_SERVICE":false}', "count": "1"},
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{system_deps.MARKER}(missing, reason): needs a system package "
+                            "(tests/system_deps.py: skipped when missing, failed when CI=true)")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    system_deps.check_markers(item)
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +82,7 @@ def run_cli_without_dac(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(*args)
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("setpriv not installed (apt-get install util-linux)")
+        system_deps.require("setpriv not installed (apt-get install util-linux)")
     return subprocess.run(
         [setpriv, "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "flagdeck", *args],
         capture_output=True, text=True, timeout=120, env=dict(os.environ), cwd=REPO,
@@ -122,14 +132,14 @@ def qtwe_profile(qtwe_template: Path, tmp_path: Path) -> Path:
 
 # --- Chromium-written profiles -------------------------------------------------------------------
 
-needs_chromium = pytest.mark.skipif(chromium_engine.CHROMIUM is None,
-                                    reason="chromium not installed (apt-get install chromium)")
+CHROMIUM_MISSING = "chromium not installed (apt-get install chromium)"
+needs_chromium = system_deps.needs(chromium_engine.CHROMIUM is None, CHROMIUM_MISSING)
 
 
 @pytest.fixture(scope="session")
 def chromium_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if chromium_engine.CHROMIUM is None:
-        pytest.skip("chromium not installed (apt-get install chromium)")
+        system_deps.require(CHROMIUM_MISSING)
     profile = tmp_path_factory.mktemp("chromium") / "user-data"
     chromium_engine.write_profile(profile, PROFILE_CONTENT)
     return profile

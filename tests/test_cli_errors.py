@@ -32,7 +32,9 @@ def test_not_a_leveldb(tmp_path: Path) -> None:
     _fails(run_cli("--user-data-dir", str(tmp_path), "status"), 2, "no 'Local Storage/leveldb'")
     (tmp_path / "Local Storage" / "leveldb").mkdir(parents=True)
     (tmp_path / "Local Storage" / "leveldb" / "notes.txt").write_text("hello")
-    _fails(run_cli("--user-data-dir", str(tmp_path), "status"), 2, "not a LevelDB folder")
+    # the folder is there and its database is not: storage unreadable (4), not bad usage
+    _fails(run_cli("--user-data-dir", str(tmp_path), "status"), 4, "not a readable LevelDB folder (no CURRENT")
+    _fails(run_cli("--leveldb", str(tmp_path / "notes"), "status"), 2, "does not exist")
 
 
 def test_corrupt_leveldb(qtwe_profile: Path) -> None:

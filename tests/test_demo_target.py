@@ -30,7 +30,7 @@ from flagdeck.errors import UsageError
 from flagdeck.storage.cdp import browser_version
 from flagdeck.storage.leveldb_store import LevelDBStore
 from tests.conftest import cli_json
-from tests.demo_support import DemoTarget, subprocess_env
+from tests.demo_support import DemoTarget, free_port, subprocess_env
 
 ON = '{"USE_UNIFIED_DB_SERVICE": true}'
 OFF = '{"USE_UNIFIED_DB_SERVICE": false}'
@@ -80,6 +80,39 @@ def test_bad_option_prints_one_line_and_exits_2(argv: list[str], capsys: pytest.
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("flagdeck demo-target: error:")
     assert "Traceback" not in err
+
+
+def test_the_documented_command_runs_the_target(demo_template: Path, tmp_path: Path) -> None:
+    """``flagdeck demo-target --profile-dir D --debug-port N --fault data-loss`` exactly as the README
+    shows it (Python 3.13's argparse REMAINDER refused it: "unrecognized arguments: --profile-dir")."""
+    profile = tmp_path / "profile"
+    shutil.copytree(demo_template, profile, ignore=shutil.ignore_patterns("LOCK", "DevToolsActivePort"))
+    port = free_port()
+    target = DemoTarget.launch([sys.executable, "-m", "flagdeck", "demo-target", "--profile-dir", str(profile),
+                                "--debug-port", str(port), "--fault", "data-loss"], profile, port,
+                               home=tmp_path / "home")
+    try:
+        target.wait_ready()
+        assert target.state()["faults"] == ["data-loss"] and target.state()["port"] == port
+        assert target.stop() == 0
+        assert "Traceback" not in target.output()
+    finally:
+        target.kill()
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_the_documented_help(flag: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "flagdeck", "demo-target", flag], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.startswith("usage: flagdeck demo-target") and "--profile-dir DIR" in proc.stdout
+
+
+def test_a_bad_option_through_flagdeck_is_one_line() -> None:
+    proc = subprocess.run([sys.executable, "-m", "flagdeck", "--json", "demo-target", "--profile-dir"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr == "flagdeck demo-target: error: argument --profile-dir: expected one argument\n"
 
 
 def test_options_keep_argv_and_env(tmp_path: Path) -> None:

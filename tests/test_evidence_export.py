@@ -21,7 +21,9 @@ from flagdeck import history
 from flagdeck.evidence.bagit import verify_zip
 from flagdeck.evidence.export import export
 from flagdeck.targets.resolve import TargetOptions, resolve
-from tests.conftest import SECRET, needs_chromium
+from tests import system_deps
+from tests.conftest import CHROMIUM_MISSING, SECRET, needs_chromium
+from tests.engines.chromium import CHROMIUM
 from tests.live_support import EXAMPLE, FILE, LiveApp, start_app
 from tests.test_evidence_bagit import rewrite
 from tests.test_evidence_support import run_flagdeck
@@ -53,8 +55,8 @@ FETCH_JS = (f"document.title = 'inbox token={TITLE_TOKEN}';"
 
 @pytest.fixture(scope="module")
 def chromium_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    if shutil.which("chromium") is None:
-        pytest.skip("chromium not installed (apt-get install chromium)")
+    if CHROMIUM is None:
+        system_deps.require(CHROMIUM_MISSING)
     app = start_app("chromium", tmp_path_factory.mktemp("evidence") / "ud", PAGES)
     try:
         app.page_eval(FILE, CONSOLE_JS)

@@ -121,7 +121,7 @@ def test_missing_and_not_leveldb(tmp_path: Path) -> None:
     with pytest.raises(NotALevelDB, match="does not exist"):
         LevelDBStore.open_read(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(NotALevelDB, match="no CURRENT"):
+    with pytest.raises(StorageUnreadable, match="no CURRENT"):
         LevelDBStore.open_read(tmp_path / "empty")
     (tmp_path / "file").write_text("x")
     with pytest.raises(NotALevelDB, match="not a folder"):

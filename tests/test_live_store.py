@@ -20,7 +20,8 @@ from flagdeck.storage.live_store import (
     connect_live,
 )
 from flagdeck.targets.locate import debug_port_from_profile
-from tests.engines.chromium import CHROMIUM, free_port
+from tests.conftest import needs_chromium
+from tests.engines.chromium import free_port
 from tests.live_support import (
     ENGINES,
     EXAMPLE,
@@ -35,7 +36,7 @@ from tests.live_support import (
 
 pytestmark = [
     pytest.mark.chromium,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)"),
+    needs_chromium,
 ]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import stat
 import subprocess
@@ -25,7 +24,7 @@ import pytest
 from flagdeck import notify
 from flagdeck.errors import CheckFailed, UsageError
 from flagdeck.notify import config, outbox
-from tests.conftest import REPO
+from tests.conftest import REPO, needs_chromium
 from tests.test_evidence_support import flagdeck_json, run_flagdeck
 
 SECRET_PATH = "/services/T0FLAG/B0DECK/s3cr3t-webhook-token"
@@ -427,7 +426,7 @@ def test_alert_text_is_redacted_and_no_secret_reaches_history(hook: Hook) -> Non
     assert history.query() == []  # alerts write no history rows of their own
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (apt-get install chromium)")
+@needs_chromium
 def test_a_real_rollback_is_recorded_and_alerted(hook: Hook, tmp_path: Path) -> None:
     """A real Level-1 rollback of a Chromium page records itself in the history and alerts the
     team (the run calls ``history.record_rollback`` and ``notify.rollback_done``), then the bundle."""

@@ -21,7 +21,16 @@ from flagdeck.backups import BackupStore
 from flagdeck.storage import codec
 from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.storage.store import Entry
-from tests.conftest import cli_json, leveldb_dump, read_qtwebengine_profile, run_cli, write_qtwebengine_profile
+from tests import system_deps
+from tests.conftest import (
+    CHROMIUM_MISSING,
+    cli_json,
+    leveldb_dump,
+    needs_chromium,
+    read_qtwebengine_profile,
+    run_cli,
+    write_qtwebengine_profile,
+)
 from tests.engines import chromium as chromium_engine
 
 FILE = "file://"
@@ -62,7 +71,7 @@ def odd_profile(request: pytest.FixtureRequest, odd_templates: dict[str, Path], 
     """A copy of the profile written by the engine of the parameter."""
     engine = request.param
     if engine not in odd_templates:
-        pytest.skip("chromium not installed (apt-get install chromium)")
+        system_deps.require(CHROMIUM_MISSING)
     dest = tmp_path / f"odd-{engine}"
     shutil.copytree(odd_templates[engine], dest, symlinks=True,
                     ignore=shutil.ignore_patterns("LOCK", "Singleton*", "DevToolsActivePort"))
@@ -216,7 +225,7 @@ def test_offline_evidence_bundle_carries_every_entry(odd_profile: Path, tmp_path
 # --- live ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(chromium_engine.CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
+@needs_chromium
 def test_live_status_write_and_evidence_carry_every_entry(tmp_path: Path) -> None:
     from tests.live_support import start_app
 

@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 
+from tests import system_deps
 from tests.test_perf_results import synthetic
 
-pytest.importorskip("PySide6.QtCharts")
+try:
+    import PySide6.QtCharts  # noqa: F401  (PySide6's Addons wheel)
+except ImportError:
+    system_deps.require("PySide6.QtCharts is missing (pip install PySide6-Addons)")
 
 
 @pytest.fixture

@@ -235,8 +235,8 @@ def test_ctrl_c_on_the_cli(demo: Callable[[float], DemoTarget]) -> None:
             break
     out, err = proc.communicate(timeout=60)
     stderr = "".join(lines) + err
-    assert proc.returncode == 2
-    line = one_line_error(subprocess.CompletedProcess([], 2, out, stderr))
+    assert proc.returncode == 130  # as every Ctrl-C
+    line = one_line_error(subprocess.CompletedProcess([], 130, out, stderr))
     assert line.startswith("flagdeck: interrupted in run ") and "restored" in line
     assert stored_flags(target) is None and page_path(target) == "original"
 

@@ -67,15 +67,75 @@ default = true
     assert listed["myapp"]["profiles"] == [str(qtwe_profile)]
 
 
-@pytest.mark.parametrize("text", ["name = ", 'display_name = "x"', 'name = "x"\n[[flags]]\ntype = "weird"'])
-def test_bad_user_preset_is_a_usage_error(user_dirs: Path, text: str) -> None:
+BROKEN_PRESETS = [
+    # (file text, what the one line names besides the file)
+    ("name = ", "not valid TOML"),
+    ('display_name = "x"', "name is missing"),
+    ('name = "x"\n[[flags]]\ntype = "weird"', "flags[0].name is missing"),
+    ('name = "x"\n[[flags]]\nname = "F"\ntype = "weird"', "flags[0].type is 'weird'"),
+    ('name = "x"\nflags = "oops"', "flags must be an array of [[flags]] tables, not a string"),
+    ('name = "x"\n[user_data]\nlinux = 5', "user_data.linux must be an array of strings, not an integer"),
+    ('name = "x"\nuser_data = 5', "user_data must be a table ([user_data]), not an integer"),
+    ('name = "x"\n[process]\nall = [1, 2]', "process.all must be an array of strings, not an array"),
+    ('name = "x"\nlaunch = "myapp"', "launch must be a table of per-OS arrays"),
+    ('name = "x"\n[logs]\nerrors = 3', "logs.errors must be an array of strings, not an integer"),
+    ('name = "x"\nsecrets = ["k"]', "secrets must be a table ([secrets]), not an array"),
+    ('name = "x"\n[app]\nready = true', "app.ready must be a string, not a boolean"),
+    ('name = "x"\nstorage_key = 7', "storage_key must be a string, not an integer"),
+    ('name = "x"\n[[flags]]\nname = "F"\ndefault = "no"', "flags[0].default must be a boolean"),
+    ('name = "x"\n[[flags]]\nname = "F"\ntype = "number"\ndefault = true', "flags[0].default must be a number"),
+    ("name = 5", "name must be a string, not an integer"),
+]
+
+
+@pytest.mark.parametrize(("text", "names"), BROKEN_PRESETS)
+def test_broken_user_preset_names_file_and_key(user_dirs: Path, text: str, names: str) -> None:
+    """Asked for, a broken user preset is a UsageError naming the file and the key (wrong types were
+    an AttributeError/TypeError); it hides neither the shipped presets nor discovery."""
+    from flagdeck.targets.discover import broken_presets, discover
+
     folder = user_dirs / "config" / "presets"
     folder.mkdir(parents=True)
-    (folder / "bad.toml").write_text(text)
-    with pytest.raises(UsageError):
-        presets.load_all()
-    proc = run_cli("targets")
-    assert proc.returncode == 2 and "bad.toml" in proc.stderr and "Traceback" not in proc.stderr
+    bad = folder / "x.toml"
+    bad.write_text(text)
+    with pytest.raises(UsageError) as caught:
+        presets.get("x")
+    assert str(caught.value).startswith(f"preset {bad}") and names in str(caught.value)
+    assert {"cherry-studio", "chromium", "demo"} <= set(presets.load_all())
+    assert {"cherry-studio", "chromium", "demo"} <= {i.name for i in discover()}
+    assert [(i.name, i.error) for i in broken_presets()] == [("x", str(caught.value))]
+
+
+@pytest.mark.parametrize(("text", "names"), [c for c in BROKEN_PRESETS if "oops" in c[0] or "linux = 5" in c[0]])
+def test_broken_user_preset_on_the_command_line(user_dirs: Path, text: str, names: str) -> None:
+    """The issue's two: ``flags = "oops"`` and ``linux = 5``: exit 2 and one line naming file and key;
+    ``targets`` still works and lists it as broken."""
+    folder = user_dirs / "config" / "presets"
+    folder.mkdir(parents=True)
+    bad = folder / "x.toml"
+    bad.write_text(text)
+    proc = run_cli("--target", "x", "status")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and str(bad) in proc.stderr and names in proc.stderr, proc.stderr
+
+    listed = run_cli("--json", "targets")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr
+    rows = {t["name"]: t for t in json.loads(listed.stdout)}
+    assert {"cherry-studio", "chromium", "demo"} <= set(rows)
+    assert names in rows["x"]["error"] and rows["x"]["source"] == str(bad)
+    assert all(rows[n]["error"] is None for n in ("cherry-studio", "chromium", "demo"))
+    text_out = run_cli("targets")
+    assert text_out.returncode == 0 and "(broken preset file)" in text_out.stdout
+    assert f"flagdeck: broken preset: preset {bad}" in text_out.stderr
+
+
+def test_a_broken_user_preset_leaves_others_working(user_dirs: Path, qtwe_profile: Path) -> None:
+    folder = user_dirs / "config" / "presets"
+    folder.mkdir(parents=True)
+    (folder / "broken.toml").write_text('name = "broken"\nflags = "oops"')
+    (folder / "mine.toml").write_text(f'name = "mine"\n[user_data]\nall = ["{qtwe_profile}"]\n')
+    assert cli_json("--target", "mine", "status")["target"]["preset"] == "mine"
+    assert run_cli("--user-data-dir", str(qtwe_profile), "status").returncode == 0
 
 
 def test_expand(monkeypatch: pytest.MonkeyPatch, user_dirs: Path) -> None:

@@ -223,7 +223,7 @@ def test_no_reload_writes_without_verifying(start_demo: Any) -> None:
 def test_launch_starts_with_a_debug_port(start_demo: Any) -> None:
     target = start_demo()
     target.stop()
-    ud = ("--user-data-dir", str(target.profile))
+    ud = ("--target", "demo", "--user-data-dir", str(target.profile))  # a folder alone names no command
     proc = run_cli(*ud, "--json", "launch")
     assert proc.returncode == 0, proc.stderr
     started = json.loads(proc.stdout)

@@ -15,6 +15,9 @@ class ExitCode(IntEnum):
     USAGE = 2
     BUSY = 3
     UNREADABLE = 4
+    INTERNAL = 70  # a bug in flagdeck (sysexits' EX_SOFTWARE): the traceback is in flagdeck's log file
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as the shell reports a process it interrupted)
+    BROKEN_PIPE = 141  # the reader of the output went away (128 + SIGPIPE, as any Unix tool)
 
 
 class FlagdeckError(Exception):
@@ -103,6 +106,13 @@ class LiveError(FlagdeckError):
 
     exit_code = ExitCode.UNREADABLE
     kind = "live"
+
+
+class AppStartFailed(LiveError):
+    """The app exited (or reported a crash) while starting: a failed outcome, not unreadable storage."""
+
+    exit_code = ExitCode.CHECK_FAILED
+    kind = "app-start-failed"
 
 
 class NoDebugPort(LiveError):

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests import system_deps
 from tests.ui.xserver import XSession, missing_tools
 
 UI_DIR = Path(__file__).resolve().parent
@@ -43,10 +44,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 @pytest.fixture(scope="session")
 def x_session() -> Iterator[XSession]:
-    """Xvfb and trayer for the session (skips the UI tests when they are not installed)."""
+    """Xvfb and trayer for the session (the UI tests skip, or fail in CI, when they are not installed)."""
     lacking = missing_tools()
     if lacking:
-        pytest.skip(f"UI tests need {', '.join(lacking)} (packaging/system-deps.sh ensure)")
+        system_deps.require(f"UI tests need {', '.join(lacking)} (packaging/system-deps.sh ensure)")
     session = XSession.start(tray=True)
     yield session
     # Not stopped here: the session's QApplication stays connected until the process exits, and Qt

@@ -87,12 +87,7 @@ def render_diff(d: flag_ops.DiffResult) -> str:
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> Any:
     def confirm(diff: flag_ops.DiffResult) -> bool:
         print(render_diff(diff), file=sys.stderr if ctx.json else sys.stdout)
-        if args.yes:
-            return True
-        if not sys.stdin.isatty():
-            return False
-        answer = input(f"restore {args.scope} from backup {diff.backup.id}? [y/N] ")
-        return answer.strip().lower() in ("y", "yes")
+        return bool(args.yes) or ctx.confirm(f"restore {args.scope} from backup {diff.backup.id}? [y/N] ")
 
     result = flag_ops.restore_backup(ctx.target(), args.id, scope=args.scope, confirm=confirm,
                                      reload=args.reload, durable_timeout=args.durable_timeout)

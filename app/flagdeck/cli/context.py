@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flagdeck.cli import output
+from flagdeck.cli import output, streams
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
 
 
@@ -44,4 +44,25 @@ class Context:
 
     def info(self, text: str) -> None:
         """Progress and notes for people: stderr, so ``--json`` stdout stays one document."""
-        print(text, file=sys.stderr)
+        streams.say(text)
+
+    def confirm(self, question: str) -> bool:
+        """Ask ``question`` (a yes/no) on the terminal; no unless the answer is y/yes.
+
+        Nobody can answer when stdin is closed (``<&-``), not a terminal (a script must pass
+        ``--yes``) or at its end (Ctrl-D): that is a no, never an error. With ``--json`` the question
+        goes to stderr, so stdout stays one document."""
+        stdin = sys.stdin
+        out = sys.stderr if self.json else sys.stdout
+        try:
+            if stdin is None or stdin.closed or not stdin.isatty():
+                return False
+            if out is not None:
+                out.write(question)
+                out.flush()
+            answer = stdin.readline()
+        except (OSError, ValueError):
+            return False
+        if not answer.endswith("\n") and out is not None:  # end of input: finish the prompt's line
+            streams.say("")
+        return answer.strip().lower() in ("y", "yes")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from flagdeck.cli.context import Context
@@ -23,9 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="run straight through in the terminal even when a display exists")
     d.set_defaults(func=cmd_demo)
 
+    # Everything after `demo-target` is the demo target's own (its parser checks it, -h included).
+    # No option prefix here, so argparse hands every word on as it is: REMAINDER no longer does
+    # when the first one looks like an option (Python 3.13).
     t = sub.add_parser("demo-target", help="run the embedded demo target (a QtWebEngine app), see its --help",
-                       add_help=False)
-    t.add_argument("rest", nargs=argparse.REMAINDER)
+                       usage="flagdeck demo-target [--profile-dir DIR] [--debug-port N] [--fault SPEC] ...",
+                       add_help=False, prefix_chars="+")
+    t.add_argument("rest", nargs="*", metavar="OPTION")
     t.set_defaults(func=cmd_demo_target)
 
 
@@ -48,7 +51,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> Any:
     if not result.ok:
         ctx.exit_code = (result.rollback.error.exit_code if result.rollback and result.rollback.error
                          else ExitCode.CHECK_FAILED)
-        print("flagdeck: the demo rollback was not verified", file=sys.stderr)
+        ctx.info("flagdeck: the demo rollback was not verified")
     return result
 
 

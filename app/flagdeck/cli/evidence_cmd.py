@@ -47,7 +47,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> Any:
     def progress(step: str, fraction: float) -> None:
         if step != last[0]:
             last[0] = step
-            print(f"[{fraction * 100:3.0f}%] {step}", file=sys.stderr, flush=True)
+            ctx.info(f"[{fraction * 100:3.0f}%] {step}")
 
     result = export(target, out=out, since=since, window=args.window, redact=not args.no_redact,
                     bring_to_front=not args.no_focus, progress=progress, argv=["flagdeck", *sys.argv[1:]])

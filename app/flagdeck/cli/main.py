@@ -1,27 +1,32 @@
 """flagdeck's command line: global target options, subcommands, exit codes (the one place).
 
-Exit codes: 0 ok, 1 a check failed, 2 bad usage/input, 3 target busy, 4 storage unreadable.
-Errors print one line on stderr (and a JSON error document on stdout with ``--json``); never a
-traceback. No Qt is imported unless a command needs it.
+Exit codes: 0 ok, 1 a check failed, 2 bad usage/input, 3 target busy, 4 storage unreadable,
+70 a bug in flagdeck (its traceback in flagdeck's log file), 130 interrupted (Ctrl-C), 141 the
+reader of the output went away (a closed pipe: nothing more is printed). Errors print one line on
+stderr (and a JSON error document on stdout with ``--json``); never a traceback. No Qt is imported
+unless a command needs it.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from flagdeck import __version__
 from flagdeck.cli import (
     backup_cmd,
+    crash_log,
     demo_cmd,
     evidence_cmd,
     flags_cmd,
     history_cmd,
+    interrupts,
     notify_cmd,
     perf_cmd,
     rollback_cmd,
+    streams,
     targets_cmd,
     tray_cmd,
     verify_cmd,
@@ -60,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="flagdeck",
         description="Feature flags, Level-1 rollback and verification for Electron/Chromium apps.",
         epilog="Without target options flagdeck works on its demo target. Exit codes: 0 ok, "
-        "1 check failed, 2 bad usage/input, 3 target busy, 4 storage unreadable.",
+        "1 check failed, 2 bad usage/input, 3 target busy, 4 storage unreadable, 70 a bug in flagdeck "
+        "(traceback in its log file), 130 interrupted, 141 output pipe closed.",
     )
     p.add_argument("--version", action="version", version=f"flagdeck {__version__}")
     g = p.add_argument_group("target (before the command)")
@@ -81,17 +87,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    as_json = "--json" in argv
+    """Run one command; returns its exit code and never raises, Ctrl-C and bugs included.
+
+    ``argv`` None means this is the process's own command line (``python -m flagdeck``, the
+    ``flagdeck`` script): then a Ctrl-C after the command ends the process at once, and a bug in a
+    background thread is logged. With ``argv`` given (a caller in the same process) the previous
+    Ctrl-C handler is put back afterwards.
+    """
+    program = argv is None
+    words = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in words
+    previous = interrupts.while_running()
+    if program:
+        _log_background_failures()
     try:
-        args = parser.parse_args(argv)
+        code = _run(words, as_json)
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is answered like the rest
+        return code
+    except KeyboardInterrupt:
+        return _fail("flagdeck: interrupted", ExitCode.INTERRUPTED, as_json,
+                     {"kind": "interrupted", "message": "interrupted"})
+    except BrokenPipeError:
+        streams.silence(sys.stdout)
+        return ExitCode.BROKEN_PIPE
+    finally:
+        interrupts.install(interrupts.exit_now if program else previous)
+
+
+def _run(words: list[str], as_json: bool) -> int:
+    command: str | None = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(words)
         if not getattr(args, "func", None):
             if tray_cmd.display_available():  # plain `flagdeck` on a desktop: the tray app
-                args = parser.parse_args([*argv, "tray"])
+                args = parser.parse_args([*words, "tray"])
             else:
                 parser.print_help()
                 return ExitCode.USAGE
+        command = " ".join(str(c) for c in (args.command, getattr(args, "flags_cmd", None)) if c)
         ctx = Context(args)
         if args.command != "notify":
             from flagdeck import notify  # already imported by the rollback commands; keyring only when sending
@@ -99,23 +133,66 @@ def main(argv: Sequence[str] | None = None) -> int:
             notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background
         args.func(args, ctx)
         return ctx.exit_code
+    except SystemExit as exc:  # --help and --version printed and "exited"
+        return exc.code if isinstance(exc.code, int) else (ExitCode.OK if exc.code is None else ExitCode.USAGE)
     except _UsageExit as exc:
         return _fail(str(exc), ExitCode.USAGE, as_json, {"kind": "usage", "message": str(exc)})
     except FlagdeckError as exc:
         return _fail(f"flagdeck: {exc}", exc.exit_code, as_json, exc.as_dict())
+    except BrokenPipeError:
+        raise  # an OSError, but the reader went away: nothing to say (main)
     except OSError as exc:  # the disk said no where no flagdeck check did: still one line
         where = f": {exc.filename}" if exc.filename else ""
         return _fail(f"flagdeck: {exc.strerror or exc}{where}", ExitCode.UNREADABLE, as_json,
                      {"kind": "os-error", "message": f"{exc.strerror or exc}{where}"})
-    except KeyboardInterrupt:
-        return _fail("flagdeck: interrupted", ExitCode.USAGE, as_json, {"kind": "interrupted"})
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return ExitCode.OK
+    except Exception as exc:  # a bug: its traceback goes to the log file, one line here
+        return _internal_error(exc, command, as_json)
+
+
+def _internal_error(exc: BaseException, command: str | None, as_json: bool) -> int:
+    what = crash_log.one_line(exc)
+    try:
+        where = f"the traceback is in {crash_log.record(exc, command=command)}"
+        log: str | None = str(crash_log.log_path())
+    except OSError as err:
+        where, log = f"its traceback could not be written to flagdeck's log ({err.strerror or err})", None
+    return _fail(f"flagdeck: internal error ({what}), a bug in flagdeck; {where}", ExitCode.INTERNAL, as_json,
+                 {"kind": "internal", "message": what, "log": log})
+
+
+def _log_background_failures() -> None:
+    """A bug in a background thread (alert delivery) or in a finaliser: to the log file, not a
+    traceback on the terminal."""
+    import threading
+
+    def thread_failed(hook: threading.ExceptHookArgs) -> None:
+        if hook.exc_value is None or isinstance(hook.exc_value, SystemExit):
+            return
+        name = hook.thread.name if hook.thread else "thread"
+        try:
+            where = f"the traceback is in {crash_log.record(hook.exc_value, command=name, where='thread')}"
+        except OSError:
+            where = "its traceback could not be written to flagdeck's log"
+        streams.say(f"flagdeck: internal error in background task {name} ({crash_log.one_line(hook.exc_value)}); "
+                   f"{where}")
+
+    def unraisable(hook: Any) -> None:
+        if hook.exc_value is not None:
+            try:
+                crash_log.record(hook.exc_value, command=repr(hook.object), where="finaliser")
+            except OSError:
+                pass
+
+    threading.excepthook = thread_failed
+    sys.unraisablehook = unraisable
 
 
 def _fail(message: str, code: int, as_json: bool, payload: dict[str, object]) -> int:
-    print(message, file=sys.stderr)
+    streams.say(message)
     if as_json:
-        print_json({"ok": False, "error": {**payload, "exit_code": int(code)}})
+        try:
+            print_json({"ok": False, "error": {**payload, "exit_code": int(code)}})
+            sys.stdout.flush()
+        except OSError:
+            streams.silence(sys.stdout)
     return int(code)

@@ -7,7 +7,6 @@ script can gate on it; the JSON and the saved comparison carry the details eithe
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,7 @@ def cmd_compare(args: argparse.Namespace, ctx: Context) -> CompareResult:
     ctx.emit({**result.to_json(), **extra}, lambda _: _render(result, extra))
     if result.severity in ("critical", "major") and result.head is not None:
         ctx.exit_code = ExitCode.CHECK_FAILED
-        print(f"flagdeck: {result.headline}: {result.head.verdict.summary}", file=sys.stderr)
+        ctx.info(f"flagdeck: {result.headline}: {result.head.verdict.summary}")
     return result
 
 

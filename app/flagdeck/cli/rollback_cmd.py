@@ -44,11 +44,8 @@ def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
         ctx.emit(plan, lambda _: described)
         return plan
     print(described, file=sys.stderr if ctx.json else sys.stdout)
-    if not args.yes:
-        if ctx.json or not sys.stdin.isatty():
-            raise NeedsConfirmation("rollback not confirmed; nothing was changed", hint="pass --yes")
-        if input("roll back now? [y/N] ").strip().lower() not in ("y", "yes"):
-            raise NeedsConfirmation("rollback cancelled; nothing was changed")
+    if not args.yes and not ctx.confirm("roll back now? [y/N] "):
+        raise NeedsConfirmation("rollback not confirmed; nothing was written", hint="pass --yes to roll back")
     total = len(plan.steps)
     index = {s.id: i for i, s in enumerate(plan.steps, 1)}
 

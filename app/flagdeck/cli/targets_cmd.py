@@ -7,7 +7,7 @@ from typing import Any
 
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
-from flagdeck.targets.discover import TargetInfo, discover
+from flagdeck.targets.discover import TargetInfo, broken_presets, discover
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,14 +16,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_targets(args: argparse.Namespace, ctx: Context) -> Any:
-    infos = discover()
+    infos = [*discover(), *broken_presets()]
     ctx.emit(infos, render)
+    for info in infos:
+        if info.error:
+            ctx.info(f"flagdeck: broken preset: {info.error}")
     return infos
 
 
 def render(infos: list[TargetInfo]) -> str:
     rows = []
     for i in infos:
+        if i.error:
+            rows.append([i.name, "(broken preset file)", "-", "-", "-", "-"])
+            continue
         running = ", ".join(f"{p.name} ({p.pid})" for p in i.running[:3]) or "-"
         rows.append([i.name, i.display_name, "yes" if i.installed else "no", running,
                      "locked" if i.storage_locked else "-", str(i.debug_port or "-")])

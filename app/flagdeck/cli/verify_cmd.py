@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from flagdeck.cli.context import Context
@@ -68,7 +67,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> Any:
 def fail_if(ctx: Context, report: VerifyReport) -> None:
     if report.failed:
         ctx.exit_code = ExitCode.CHECK_FAILED
-        print(f"flagdeck: check failed: {', '.join(r.id for r in report.failed)}", file=sys.stderr)
+        ctx.info(f"flagdeck: check failed: {', '.join(r.id for r in report.failed)}")
 
 
 def render_report(r: VerifyReport) -> str:

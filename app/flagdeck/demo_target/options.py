@@ -1,8 +1,9 @@
 """Command-line options of the demo target, validated before any Qt module is imported.
 
 ``parse_options`` turns argv into a frozen ``DemoOptions`` or raises ``UsageError`` with a one-line
-reason; ``cli.main`` prints it. The original argv is kept so flagdeck can relaunch the target the
-way it was started (it is recorded in ``<profile>/demo-target.json``).
+reason; ``cli.main`` prints it. The original argv is kept (recorded in ``<profile>/demo-target.json``)
+so flagdeck can relaunch the target in its own demo folder with the same options:
+:func:`relaunch_command`.
 """
 
 from __future__ import annotations
@@ -123,3 +124,27 @@ def parse_options(argv: list[str]) -> DemoOptions:
         quit_after=ns.quit_after,
         argv=tuple(argv),
     )
+
+
+def relaunch_command(profile_dir: Path) -> list[str]:
+    """How flagdeck starts the demo target on ``profile_dir``: its own interpreter and module, never
+    a command read from a file (a profile is data; anyone can copy one, ``demo-target.json`` included).
+
+    In flagdeck's own demo folder (``default_profile_dir``, private to the user) the options the last
+    run recorded there (faults, env layer, seed size...) are kept, once this parser accepts them;
+    for any other profile the command is ``--profile-dir`` and nothing more."""
+    from flagdeck.demo_target.state_file import read_state
+
+    profile = profile_dir.expanduser().absolute()
+    options = ["--profile-dir", str(profile)]
+    if profile.resolve() == default_profile_dir().resolve():
+        state = read_state(profile)
+        argv = state.get("argv") if state else None
+        if isinstance(argv, list) and all(isinstance(a, str) for a in argv):
+            try:
+                parse_options(list(argv))
+            except (UsageError, SystemExit):  # not the demo target's options (or --help): not used
+                pass
+            else:
+                options = relaunch_argv(argv, profile)
+    return [sys.executable, "-m", "flagdeck.demo_target", *options]

@@ -1,9 +1,10 @@
 """What a running demo target tells the outside world through its profile folder.
 
-``<profile>/demo-target.json``: pid, DevTools port, argv and command (so flagdeck can relaunch
-"the way it was started"), version, status (``starting`` → ``loading`` → ``ready`` |
-``renderer-crashed`` → ``exited``) and renderer-crash records. It stays after exit, with status
-``exited``, because a relaunch needs the argv after the app is gone.
+``<profile>/demo-target.json``: pid, DevTools port, argv and command (for people and tests),
+version, status (``starting`` → ``loading`` → ``ready`` | ``renderer-crashed`` → ``exited``) and
+renderer-crash records. It stays after exit, with status ``exited``. flagdeck never runs its
+``command``: a relaunch is ``python -m flagdeck.demo_target`` with, in flagdeck's own demo folder
+only, the recorded ``argv`` once the demo target's parser accepts it (``options.relaunch_command``).
 
 ``<profile>/DevToolsActivePort``: like Chromium's own file (port, then the browser websocket path),
 present only while the debug port is open.

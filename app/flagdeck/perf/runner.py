@@ -27,7 +27,7 @@ from typing import Any
 
 from flagdeck import history, interrupts, target_lock
 from flagdeck.backups import BackupStore
-from flagdeck.errors import FlagdeckError, TargetBusy, UsageError
+from flagdeck.errors import ExitCode, FlagdeckError, TargetBusy, UsageError
 from flagdeck.perf import baseline as baselines
 from flagdeck.perf import saved, workload
 from flagdeck.perf.analysis import analyse
@@ -44,8 +44,9 @@ MAX_RUNS = 500
 
 
 class CompareInterrupted(UsageError):
-    """Ctrl-C during a comparison (after the flag was put back)."""
+    """Ctrl-C during a comparison (after the flag was put back): exit 130, as every Ctrl-C."""
 
+    exit_code = ExitCode.INTERRUPTED
     kind = "interrupted"
 
 

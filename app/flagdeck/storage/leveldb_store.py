@@ -39,8 +39,8 @@ def check_leveldb_dir(path: Path) -> None:
     if not os.access(path, os.R_OK | os.X_OK):
         raise StorageUnreadable(f"permission denied reading {path}")
     current = path / "CURRENT"
-    if not current.is_file():
-        raise NotALevelDB(f"{path} is not a LevelDB folder (no CURRENT file)")
+    if not current.is_file():  # the folder is there, its database is not readable: 4, not a usage error
+        raise StorageUnreadable(f"{path} is not a readable LevelDB folder (no CURRENT file)")
     try:
         manifest = current.read_text(encoding="ascii", errors="replace").strip()
     except PermissionError as exc:

@@ -1,4 +1,5 @@
-"""Which preset targets are installed (profile on disk) and running (process, LOCK, debug port)."""
+"""Which preset targets are installed (profile on disk) and running (process, LOCK, debug port), and
+which of the user's preset files do not load (listed with their error, hiding nothing else)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class TargetInfo:
     running: list[process.ProcInfo] = field(default_factory=list)
     storage_locked: bool = False
     debug_port: int | None = None
+    error: str | None = None  # a user preset file that does not load: why
 
     @property
     def installed(self) -> bool:
@@ -40,6 +42,11 @@ def describe(preset: Preset) -> TargetInfo:
     running = holders or (process.find_by_names(list(preset.process_names)) if preset.process_names else [])
     return TargetInfo(preset.name, preset.display_name, preset.description, preset.source,
                       profiles, running, locked, port)
+
+
+def broken_presets() -> list[TargetInfo]:
+    """The user's preset files that do not load, each a row saying why (``targets`` lists them)."""
+    return [TargetInfo(b.name, b.name, str(b.error), b.source, error=str(b.error)) for b in presets.scan()[1]]
 
 
 def discover() -> list[TargetInfo]:

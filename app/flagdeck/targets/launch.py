@@ -1,12 +1,13 @@
 """Start, close and relaunch a target app with a loopback debug port.
 
-How to start it, in order of trust: the demo target's own record of its command line
-(``demo-target.json``), the command line of the running process that holds the profile, the
-preset's launch candidates. A Chromium/Electron app gets ``--remote-debugging-port=N`` (Electron
-apps without fuses accept it), the demo target ``--debug-port N``, other QtWebEngine apps
-``QTWEBENGINE_REMOTE_DEBUGGING=127.0.0.1:N``. Closing is graceful (DevTools ``Browser.close`` or
-SIGTERM) and waits until the app let go of its storage: Chromium commits localStorage on a clean
-exit, a kill loses the last seconds of writes.
+How to start it comes from code and presets only, never from a file inside a profile (a copied
+profile can hold anything): the command line of the running process that holds the profile's
+storage, else the preset's (the demo preset: flagdeck's own demo target, with the options its last
+run recorded kept only in flagdeck's own demo folder; other presets: their launch candidates). A
+Chromium/Electron app gets ``--remote-debugging-port=N`` (Electron apps without fuses accept it),
+the demo target ``--debug-port N``, other QtWebEngine apps ``QTWEBENGINE_REMOTE_DEBUGGING=127.0.0.1:N``.
+Closing is graceful (DevTools ``Browser.close`` or SIGTERM) and waits until the app let go of its
+storage: Chromium commits localStorage on a clean exit, a kill loses the last seconds of writes.
 """
 
 from __future__ import annotations
@@ -28,13 +29,12 @@ import psutil
 
 from flagdeck import paths
 from flagdeck.demo_target import state_file
-from flagdeck.errors import FlagdeckError, LiveError, TargetBusy, UsageError
+from flagdeck.errors import AppStartFailed, FlagdeckError, LiveError, TargetBusy, UsageError
 from flagdeck.targets import process
 from flagdeck.targets.presets import expand
 from flagdeck.targets.resolve import Target
 
 Style = Literal["chromium", "demo", "qtwebengine-env"]
-
 
 
 @dataclass(frozen=True)
@@ -75,37 +75,44 @@ def with_debug_port(argv: list[str], port: int, style: Style) -> tuple[list[str]
     return [*out, f"--remote-debugging-port={port}"], {}
 
 
+def _is_demo_target(argv: list[str]) -> bool:
+    """``python -m flagdeck.demo_target ...`` or ``flagdeck demo-target ...`` (any flagdeck entry)."""
+    if "flagdeck.demo_target" in argv:
+        return True
+    if "demo-target" not in argv:
+        return False
+    before = argv[: argv.index("demo-target")]
+    return any(a == "flagdeck" or a.endswith(("/flagdeck", "\\flagdeck", "flagdeck.exe")) for a in before)
+
+
 def _style_of(argv: list[str], target: Target) -> Style:
-    if "flagdeck.demo_target" in argv or (target.preset and target.preset.name == "demo"):
+    if _is_demo_target(argv) or (target.preset and target.preset.name == "demo"):
         return "demo"
     return "chromium"
 
 
 def demo_state(target: Target) -> dict[str, Any] | None:
-    """What a demo target last wrote in its profile (``demo-target.json``), if this is one."""
+    """What a demo target last wrote in its profile (``demo-target.json``), if this is one: facts to
+    show (version, status), never a command to run."""
     return state_file.read_state(target.user_data_dir) if target.user_data_dir else None
 
 
 def spec_for(target: Target, port: int | None = None, *, running: process.ProcInfo | None = None) -> LaunchSpec:
-    """How to (re)start ``target`` with debug port ``port`` (a free one when None)."""
+    """How to (re)start ``target`` with debug port ``port`` (a free one when None).
+
+    ``running``: the process holding the profile's storage; its own command line is the first
+    choice (the app as it was started). Without it, the preset says how."""
     port = port or target.debug_port or free_port()
-    state = demo_state(target)
-    command = state.get("command") if state else None
-    if state and isinstance(command, list):
-        argv = [str(a) for a in command]
-        new, env = with_debug_port(argv, port, "demo")
-        return LaunchSpec(tuple(new), port, "demo", str(state.get("cwd") or "") or None, env, state_file.STATE_NAME)
     if running is not None and running.cmdline:
         style = _style_of(running.cmdline, target)
         new, env = with_debug_port(list(running.cmdline), port, style)
         return LaunchSpec(tuple(new), port, style, None, env, f"running process {running.pid}")
-    if target.preset and target.preset.name == "demo":
-        argv = [sys.executable, "-m", "flagdeck.demo_target"]
-        if target.user_data_dir:
-            argv += ["--profile-dir", str(target.user_data_dir)]
-        new, env = with_debug_port(argv, port, "demo")
-        return LaunchSpec(tuple(new), port, "demo", None, env, "demo preset")
     preset = target.preset
+    if preset and preset.name == "demo":
+        from flagdeck.demo_target.options import default_profile_dir, relaunch_command
+
+        new, env = with_debug_port(relaunch_command(target.user_data_dir or default_profile_dir()), port, "demo")
+        return LaunchSpec(tuple(new), port, "demo", None, env, "demo preset")
     for candidate in preset.launch if preset else ():
         path = expand(candidate)
         exe = shutil.which(candidate) or (str(path) if path.exists() else None)
@@ -115,8 +122,10 @@ def spec_for(target: Target, port: int | None = None, *, running: process.ProcIn
                 argv.append(f"--user-data-dir={target.user_data_dir}")
             new, env = with_debug_port(argv, port, "chromium")
             return LaunchSpec(tuple(new), port, "chromium", None, env, f"preset {preset.name}")
-    raise UsageError(f"do not know how to start {target.name}",
-                     hint="start it yourself with --remote-debugging-port=N, or add a [launch] entry to its preset")
+    hint = "start it yourself with --remote-debugging-port=N, or add a [launch] entry to its preset"
+    if preset is None and demo_state(target) is not None:
+        hint = "a demo target's profile: name the preset too, --target demo --user-data-dir DIR"
+    raise UsageError(f"do not know how to start {target.name}", hint=hint)
 
 
 def start(spec: LaunchSpec) -> subprocess.Popen[bytes]:
@@ -152,10 +161,10 @@ def wait_ready(port: int, origin: str | None, *, proc: subprocess.Popen[bytes] |
     start_t = time.monotonic()
     while True:
         if proc is not None and proc.poll() is not None:
-            raise LiveError(f"the app exited with code {proc.returncode} while starting")
+            raise AppStartFailed(f"the app exited with code {proc.returncode} while starting")
         reason = gave_up() if gave_up else None
         if reason:
-            raise LiveError(f"the app did not come up: {reason}")
+            raise AppStartFailed(f"the app did not come up: {reason}")
         try:
             pages = [p for p in cdp.list_targets(port) if origin is None or p.origin == origin]
             for page in pages:

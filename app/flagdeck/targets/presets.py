@@ -14,12 +14,12 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flagdeck import paths
 from flagdeck.errors import UsageError
 from flagdeck.resources_path import resources_root
-from flagdeck.storage.flags import SEED_CATALOGUE, FlagSpec
+from flagdeck.storage.flags import SEED_CATALOGUE, FlagSpec, FlagType
 
 _FLAG_TYPES = ("boolean", "string", "number", "json")
 
@@ -68,54 +68,124 @@ def expand(template: str) -> Path:
     return Path(os.path.expanduser(text))
 
 
-def _per_os(table: Any, what: str, source: str) -> tuple[str, ...]:
-    if table is None:
-        return ()
-    if isinstance(table, list):
-        return tuple(str(x) for x in table)
-    if not isinstance(table, dict):
-        raise UsageError(f"{source}: [{what}] must be a table of per-OS lists")
-    values = table.get(os_key(), table.get("all")) or []
-    if isinstance(values, str):
-        values = [values]
-    return tuple(str(x) for x in values)
+_OS_KEYS = ("linux", "windows", "macos", "all")
+_DEFAULTS: dict[str, Any] = {"boolean": False, "string": "", "number": 0, "json": None}
+
+
+def _kind(value: Any) -> str:
+    """A TOML value's type as a person says it."""
+    for typ, name in ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+                      (list, "an array"), (dict, "a table")):
+        if isinstance(value, typ):
+            return name
+    return f"a {type(value).__name__}"
+
+
+class _Reader:
+    """Typed reads of one preset file: every wrong type is a ``UsageError`` naming the file and the key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def wrong(self, key: str, expected: str, value: Any) -> UsageError:
+        return UsageError(f"preset {self.source}: {key} must be {expected}, not {_kind(value)}",
+                          hint="fix or remove that file")
+
+    def text(self, table: dict[str, Any], key: str, path: str = "") -> str | None:
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.wrong(path + key, "a string", value)
+        return value
+
+    def texts(self, table: dict[str, Any], key: str, path: str = "") -> tuple[str, ...]:
+        """An array of strings (one string alone counts as an array of one)."""
+        value = table.get(key, ())
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise self.wrong(path + key, "an array of strings", value)
+        return tuple(value)
+
+    def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.wrong(key, f"a table ([{key}])", value)
+        return value
+
+    def per_os(self, data: dict[str, Any], key: str) -> tuple[str, ...]:
+        """``[key]`` with ``linux``/``windows``/``macos``/``all`` arrays (or one array for every OS):
+        this OS's entries."""
+        value = data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, list):
+            return self.texts(data, key)
+        if not isinstance(value, dict):
+            raise self.wrong(key, "a table of per-OS arrays (linux, windows, macos or all)", value)
+        found = {k: self.texts(value, k, f"{key}.") for k in _OS_KEYS if k in value}
+        return found.get(os_key(), found.get("all", ()))
+
+    def flags(self, data: dict[str, Any]) -> tuple[FlagSpec, ...]:
+        items = data.get("flags", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise self.wrong("flags", "an array of [[flags]] tables", items)
+        out = []
+        for n, item in enumerate(items):
+            where = f"flags[{n}]."
+            name = self.text(item, "name", where)
+            ftype = self.text(item, "type", where) or "boolean"
+            if not name:
+                raise UsageError(f"preset {self.source}: {where}name is missing", hint="each [[flags]] needs a name")
+            if ftype not in _FLAG_TYPES:
+                raise UsageError(f"preset {self.source}: {where}type is {ftype!r}",
+                                 hint=f"one of {', '.join(_FLAG_TYPES)}")
+            default = item.get("default", _DEFAULTS[ftype])
+            if not _fits(ftype, default):
+                raise self.wrong(where + "default", f"a {ftype} (the flag's type)", default)
+            out.append(FlagSpec(name, cast(FlagType, ftype), default, self.text(item, "description", where) or ""))
+        return tuple(out)
+
+
+def _fits(ftype: str, value: Any) -> bool:
+    if ftype == "boolean":
+        return isinstance(value, bool)
+    if ftype == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if ftype == "string":
+        return isinstance(value, str)
+    return True
 
 
 def parse_preset(data: dict[str, Any], source: str) -> Preset:
-    try:
-        name = str(data["name"])
-    except KeyError:
-        raise UsageError(f"{source}: a preset needs a name") from None
-    flags = []
-    for item in data.get("flags", []):
-        ftype = item.get("type", "boolean")
-        if "name" not in item or ftype not in _FLAG_TYPES:
-            raise UsageError(f"{source}: each [[flags]] needs a name and a type among {', '.join(_FLAG_TYPES)}")
-        flags.append(FlagSpec(str(item["name"]), ftype, item.get("default", False), str(item.get("description", ""))))
-    user_data = data.get("user_data", {})
-    logs = data.get("logs", {})
-    secrets = data.get("secrets", {})
+    """A preset from its TOML document; a ``UsageError`` naming ``source`` and the key for anything
+    missing or of the wrong type."""
+    r = _Reader(source)
+    name = r.text(data, "name")
+    if not name:
+        raise UsageError(f"preset {source}: name is missing", hint='add name = "..."')
+    user_data = r.table(data, "user_data") if not isinstance(data.get("user_data"), list) else {}
+    logs, secrets, app = r.table(data, "logs"), r.table(data, "secrets"), r.table(data, "app")
+    flags = r.flags(data)
     return Preset(
         name=name,
-        display_name=str(data.get("display_name", name)),
-        description=str(data.get("description", "")),
-        storage_key=str(data.get("storage_key", "featureFlags")),
-        origin=data.get("origin"),
-        app_id=data.get("app_id"),
-        user_data=_per_os({k: v for k, v in user_data.items() if k in ("linux", "windows", "macos", "all")},
-                          "user_data", source),
-        custom_config=user_data.get("custom_config"),
-        portable=user_data.get("portable"),
-        process_names=_per_os(data.get("process"), "process", source),
-        launch=_per_os(data.get("launch"), "launch", source),
-        log_dir=logs.get("dir"),
-        error_logs=tuple(logs.get("errors", ())),
-        all_logs=tuple(logs.get("all", ())),
-        secret_keys=tuple(secrets.get("keys", ())),
-        secret_fields=tuple(secrets.get("fields", ())),
-        indexeddb=tuple(data.get("indexeddb", ())),
-        ready_js=data.get("app", {}).get("ready"),
-        flags=tuple(flags) if flags else SEED_CATALOGUE,
+        display_name=r.text(data, "display_name") or name,
+        description=r.text(data, "description") or "",
+        storage_key=r.text(data, "storage_key") or "featureFlags",
+        origin=r.text(data, "origin"),
+        app_id=r.text(data, "app_id"),
+        user_data=r.per_os(data, "user_data"),
+        custom_config=r.text(user_data, "custom_config", "user_data."),
+        portable=r.text(user_data, "portable", "user_data."),
+        process_names=r.per_os(data, "process"),
+        launch=r.per_os(data, "launch"),
+        log_dir=r.text(logs, "dir", "logs."),
+        error_logs=r.texts(logs, "errors", "logs."),
+        all_logs=r.texts(logs, "all", "logs."),
+        secret_keys=r.texts(secrets, "keys", "secrets."),
+        secret_fields=r.texts(secrets, "fields", "secrets."),
+        indexeddb=r.texts(data, "indexeddb"),
+        ready_js=r.text(app, "ready", "app."),
+        flags=flags or SEED_CATALOGUE,
         source=source,
         raw=data,
     )
@@ -131,13 +201,32 @@ def _load_file(path: Any, source: str) -> Preset:
     return parse_preset(data, source)
 
 
+@dataclass(frozen=True)
+class BrokenPreset:
+    """A user preset that does not load: listed by ``targets``, its error raised when it is asked for."""
+
+    name: str  # its ``name`` when that much could be read, else the file's stem
+    source: str
+    error: UsageError
+
+
+def _name_in(path: Path) -> str:
+    try:
+        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        name = None
+    return name if isinstance(name, str) and name else path.stem
+
+
 def user_preset_dir() -> Path:
     return paths.config_dir() / "presets"
 
 
-def load_all() -> dict[str, Preset]:
-    """Shipped presets, then the user's (which win on name clashes)."""
+def scan() -> tuple[dict[str, Preset], list[BrokenPreset]]:
+    """Shipped presets, then the user's (which win on name clashes), and the user files that do not
+    load: one broken file hides nothing but itself."""
     found: dict[str, Preset] = {}
+    broken: list[BrokenPreset] = []
     shipped = resources_root() / "presets"
     for item in sorted(shipped.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".toml"):
@@ -146,13 +235,27 @@ def load_all() -> dict[str, Preset]:
     user_dir = user_preset_dir()
     if user_dir.is_dir():
         for item in sorted(user_dir.glob("*.toml")):
-            preset = _load_file(item, str(item))
+            try:
+                preset = _load_file(item, str(item))
+            except UsageError as exc:
+                broken.append(BrokenPreset(_name_in(item), str(item), exc))
+                continue
             found[preset.name] = preset
-    return found
+    return found, broken
+
+
+def load_all() -> dict[str, Preset]:
+    """Every preset that loads (shipped, then the user's, which win on name clashes)."""
+    return scan()[0]
 
 
 def get(name: str) -> Preset:
-    presets = load_all()
+    """The preset ``name``; a user preset of that name that does not load is its error (exit 2, naming
+    the file and the key), not a silent fall back to a shipped one."""
+    presets, broken = scan()
+    for bad in broken:
+        if bad.name == name:
+            raise bad.error
     if name not in presets:
         raise UsageError(f"no target preset named {name!r}", hint=f"known: {', '.join(sorted(presets))}")
     return presets[name]
