@@ -172,6 +172,17 @@ def test_rollback_crash_on_start_restarts_the_app(start_demo: Any) -> None:
     assert state["status"] == "ready" and state["page"]["path"] == "original"
 
 
+def test_status_of_an_app_whose_page_crashed_reads_its_disk(start_demo: Any) -> None:
+    target = start_demo("--env", "VITE_USE_UNIFIED_DB_SERVICE=true", "--fault", "crash-on-start", ready=False)
+    target.wait_output("renderer")  # the page is gone: nothing to ask over DevTools
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    proc = run_cli(*ud, "--json", "status")
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(proc.stdout)
+    assert status["mode"] == "busy", status
+    assert any("page does not answer" in n for n in status["notes"])
+
+
 def test_rollback_needs_restart_without_debug_port(start_demo: Any) -> None:
     target = start_demo("--env", "VITE_USE_UNIFIED_DB_SERVICE=true", port=False)
     ud = ("--user-data-dir", str(target.profile))

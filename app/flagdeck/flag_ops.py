@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 from flagdeck import access, history
 from flagdeck.backups import Backup, BackupStore
-from flagdeck.errors import FlagdeckError, NeedsConfirmation, UsageError
+from flagdeck.errors import FlagdeckError, NeedsConfirmation, OriginError, UsageError
 from flagdeck.storage import durable
 from flagdeck.storage.flags import FlagDocument, FlagReport, check_assignment, evaluate
+from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.storage.store import Entry, LocalStorageStore
 from flagdeck.targets.resolve import Target
 
@@ -71,9 +72,33 @@ class WriteResult:
 
 
 def status(target: Target) -> StatusResult:
+    """What is stored and in effect. A live app whose page of the origin is gone (crashed on
+    start, or loading) is read from a snapshot of its disk instead, and says so."""
     opened = access.open_read(target)
     with opened.store as store:
-        return status_from(target, store, opened.notes)
+        why = _no_page(store, target)
+        if why is None:
+            try:
+                return status_from(target, store, opened.notes)
+            except OriginError as exc:
+                if store.mode != "live":
+                    raise
+                why = exc.message
+    with LevelDBStore.open_read(target.leveldb_dir) as disk:
+        return status_from(target, disk, [*opened.notes, f"{why}: the app runs but its page does not answer "
+                                          "(crashed on start?); this is a snapshot of its disk"])
+
+
+def _no_page(store: LocalStorageStore, target: Target) -> str | None:
+    """Live: why the app's page cannot be asked (none open, or none of the target's origin)."""
+    if store.mode != "live":
+        return None
+    present = store.page_origins()  # type: ignore[attr-defined]
+    if not present:
+        return "no open page in the app"
+    if target.origin and target.origin not in present:
+        return f"no open page of {target.origin} in the app"
+    return None
 
 
 def status_from(target: Target, store: LocalStorageStore, notes: Sequence[str] = ()) -> StatusResult:
