@@ -7,6 +7,7 @@ LevelDB's own LOG included) before and after the refused command.
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -86,3 +87,14 @@ def test_a_refused_write_takes_no_backup(qtwe_profile: Path, user_dirs: Path) ->
     backups = user_dirs / "data" / "backups"
     assert not backups.exists() or not any(p for d in backups.iterdir() for p in d.iterdir())
 
+
+
+def test_the_backup_copy_stays_byte_exact_though_the_checks_read_it(qtwe_profile: Path, user_dirs: Path) -> None:
+    """The snapshot a write checks is hard-linked from the backup's folder copy; opening it (the
+    log replayed, a new MANIFEST and CURRENT) must leave that copy exactly the app's files."""
+    leveldb = qtwe_profile / "Local Storage" / "leveldb"
+    before = {k: v[1] for k, v in folder_state(leveldb).items() if k not in ("LOCK", "LOG", "LOG.old")}
+    proc = run_cli("--json", "--user-data-dir", str(qtwe_profile), *SET_OFF)
+    assert proc.returncode == 0, proc.stderr
+    backup = Path(json.loads(proc.stdout)["backup"]["path"]) / "leveldb"
+    assert {k: v[1] for k, v in folder_state(backup).items()} == before
