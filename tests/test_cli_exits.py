@@ -157,6 +157,9 @@ def test_a_bug_with_no_log_to_write_is_still_one_line(qtwe_profile: Path, tmp_pa
 
 
 def test_a_bug_in_a_background_thread_is_one_line(qtwe_profile: Path, user_dirs: Path) -> None:
+    outbox = user_dirs / "data" / "notify" / "outbox"  # an alert waits: the command resumes its delivery
+    outbox.mkdir(parents=True)
+    (outbox / "20260101-000000-abcdef.json").write_text("{}")
     code = ("import sys, threading\n"
             "from flagdeck import notify\n"
             "def resume():\n"

@@ -60,7 +60,7 @@ def assert_interrupted(code: int, err: str, out: str = "") -> None:
     assert (code, err) == (130, "flagdeck: interrupted"), f"exit {code}: {err!r}"
 
 
-@pytest.mark.parametrize("module", ["argparse", "psutil", "flagdeck.storage.leveldb_store", "flagdeck.flag_ops",
+@pytest.mark.parametrize("module", ["argparse", "plyvel_next", "flagdeck.storage.leveldb_store", "flagdeck.flag_ops",
                                     "flagdeck.cli.backup_cmd"])
 def test_ctrl_c_while_modules_load(qtwe_profile: Path, module: str) -> None:
     """Before, a Ctrl-C during the third of a second of imports was a KeyboardInterrupt traceback."""

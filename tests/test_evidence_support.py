@@ -1,7 +1,6 @@
 """Shared helpers for the evidence, history and notify tests (no tests of its own).
 
-``run_flagdeck`` runs the CLI in a subprocess like ``conftest.run_cli``, with the evidence,
-history and notify commands registered even before ``cli.main.COMMAND_MODULES`` lists them.
+``run_flagdeck`` runs the CLI in a subprocess like ``conftest.run_cli``.
 """
 
 from __future__ import annotations
@@ -14,19 +13,11 @@ from typing import Any
 
 from tests.conftest import REPO
 
-_LAUNCH = (
-    "import sys\n"
-    "from flagdeck.cli import main as m, evidence_cmd, history_cmd, notify_cmd\n"
-    "names = {mod.__name__ for mod in m.COMMAND_MODULES}\n"
-    "m.COMMAND_MODULES += [x for x in (evidence_cmd, history_cmd, notify_cmd) if x.__name__ not in names]\n"
-    "sys.exit(m.main(sys.argv[1:]))\n"
-)
-
 
 def run_flagdeck(*args: str, timeout: float = 120, env: dict[str, str] | None = None,
                  input: str | None = None) -> subprocess.CompletedProcess[str]:
     """``flagdeck ARGS`` in a subprocess with the test's environment (private user dirs)."""
-    return subprocess.run([sys.executable, "-c", _LAUNCH, *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "flagdeck", *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=REPO, input=input)
 
 

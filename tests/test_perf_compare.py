@@ -3,8 +3,6 @@
 One profile is seeded per module; targets run one at a time (an idle second target would add its
 own noise to the timings). The done-when runs go through the CLI exactly as a user types it;
 cancellation and Ctrl-C are driven in-process through the core API, a real SIGINT through the CLI.
-
-The CLI subprocess registers ``perf_cmd`` itself until ``cli.main.COMMAND_MODULES`` lists it.
 """
 
 from __future__ import annotations
@@ -32,15 +30,12 @@ from tests.demo_support import DemoTarget
 pytestmark = pytest.mark.slow
 
 SEED_MESSAGES = "1000"  # largest topic ~150 messages: a load of ~10 ms, stable enough, quick to seed
-CLI = ("import sys\nfrom flagdeck.cli import main, perf_cmd\n"
-       "if perf_cmd not in main.COMMAND_MODULES:\n    main.COMMAND_MODULES.append(perf_cmd)\n"
-       "sys.exit(main.main())\n")
 THEIRS = '{"USE_UNIFIED_DB_SERVICE": false, "by": "rollback"}'
 KEPT = '{ "USE_UNIFIED_DB_SERVICE": false, "note": "kept byte for byte" }'
 
 
 def flagdeck(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "flagdeck", *args], capture_output=True, text=True, timeout=timeout,
                           env=dict(os.environ), cwd=REPO)
 
 
@@ -223,7 +218,7 @@ def test_keyboard_interrupt_restores_then_reports(demo: Callable[[float], DemoTa
 
 def test_ctrl_c_on_the_cli(demo: Callable[[float], DemoTarget]) -> None:
     target = demo(1.0)
-    proc = subprocess.Popen([sys.executable, "-c", CLI, *cli_args(target), "compare", "--runs", "10", "--repeat",
+    proc = subprocess.Popen([sys.executable, "-m", "flagdeck", *cli_args(target), "compare", "--runs", "10", "--repeat",
                              "3", "--no-chart"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
     assert proc.stderr is not None
@@ -262,7 +257,7 @@ def test_a_rollback_from_another_flagdeck_waits_for_the_flag_to_be_put_back(
     the rollback backed up one of the comparison's values and raced its next flip.)"""
     target = demo(1.0)
     before = stored_flags(target)
-    comparison = subprocess.Popen([sys.executable, "-c", CLI, *cli_args(target), "compare", "--runs", "10",
+    comparison = subprocess.Popen([sys.executable, "-m", "flagdeck", *cli_args(target), "compare", "--runs", "10",
                                    "--repeat", "3", "--no-chart"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, cwd=REPO)
     assert comparison.stderr is not None

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from flagdeck.evidence.redact import MIN_KNOWN, Redactor, mask
+from flagdeck.redact import MIN_KNOWN, Redactor, mask
 from flagdeck.targets import presets
 
 KEY = "sk-test-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"

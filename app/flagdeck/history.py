@@ -22,7 +22,6 @@ import getpass
 import json
 import os
 import re
-import socket
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from flagdeck.jsonable import dumps
 from flagdeck.storage.flags import js_repr
 
 if TYPE_CHECKING:
-    from flagdeck.evidence.redact import Redactor
+    from flagdeck.redact import Redactor
 
 DB_NAME = "history.sqlite3"
 KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export")
@@ -192,7 +191,7 @@ def current_user() -> str:
 def _every_preset_secrets() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Every preset's secret keys and fields, read once per process (for rows of a target without
     a preset: a profile given by folder may well be Cherry Studio's)."""
-    from flagdeck.evidence.redact import every_preset_secrets
+    from flagdeck.redact import every_preset_secrets
 
     return every_preset_secrets()
 
@@ -200,7 +199,7 @@ def _every_preset_secrets() -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _redactor(target: TargetLike | None) -> Redactor:
     """A fresh redactor (its own secrets and report) with the target's preset rules, which are
     compiled once per process and shared."""
-    from flagdeck.evidence.redact import Redactor
+    from flagdeck.redact import Redactor
 
     preset = getattr(target, "preset", None)
     if preset is not None:
@@ -241,6 +240,8 @@ def record(
         raise UsageError(f"unknown history kind {kind!r}", hint=f"one of {', '.join(KINDS)}")
     if outcome not in ("ok", "failed"):
         raise UsageError(f"outcome must be ok or failed, not {outcome!r}")
+    import socket  # here: reading the history never needs it
+
     message, clean = _redact(target, message, details)
     row = (
         datetime.now(UTC).isoformat(timespec="milliseconds"), current_user(), socket.gethostname(), kind,

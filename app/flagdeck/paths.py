@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "flagdeck"
 
 
@@ -23,14 +21,28 @@ def _private_dir(path: Path) -> Path:
 
 def data_dir() -> Path:
     env = os.environ.get("FLAGDECK_DATA_DIR")
-    return _private_dir(Path(env) if env else Path(platformdirs.user_data_dir(APP, appauthor=False)))
+    if env:
+        return _private_dir(Path(env))
+    import platformdirs  # here: a command that never needs it does not pay for its import
+
+    return _private_dir(Path(platformdirs.user_data_dir(APP, appauthor=False)))
 
 
 def config_dir() -> Path:
     env = os.environ.get("FLAGDECK_CONFIG_DIR")
-    return _private_dir(Path(env) if env else Path(platformdirs.user_config_dir(APP, appauthor=False)))
+    if env:
+        return _private_dir(Path(env))
+    import platformdirs
+
+    return _private_dir(Path(platformdirs.user_config_dir(APP, appauthor=False)))
 
 
 def sub_dir(*parts: str) -> Path:
     """A private folder under the data dir (``backups``, ``locks``, ``demo-target``...)."""
     return _private_dir(data_dir().joinpath(*parts))
+
+
+def notify_outbox_dir() -> Path:
+    """Where alerts wait for delivery (``notify.outbox``); not created here: every command looks
+    at it (``cli.main``) without loading the alert code."""
+    return data_dir() / "notify" / "outbox"

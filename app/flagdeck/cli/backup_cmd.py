@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck import flag_ops
-from flagdeck.backups import DAMAGED_RETENTION, Backup, BackupStore
 from flagdeck.cli import durability
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
-from flagdeck.describe import diff_text, short
+
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck import flag_ops
+    from flagdeck.backups import Backup
+    from flagdeck.cli.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_backup(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import flag_ops
+
     backup = flag_ops.take_backup(ctx.target(), note=args.note)
     ctx.emit(backup, lambda b: f"backup {b.id} ({b.mode}, origin {b.origin}, {b.entry_count} entries"
                                f"{', folder copy' if b.folder_copy else ''}) in {b.path}")
@@ -46,6 +48,8 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_backups(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.backups import BackupStore
+
     store = BackupStore()
     backups = store.listing(None if args.all else ctx.target().slug)  # damaged ones too, marked
     ctx.emit(backups, render_backups)
@@ -54,10 +58,15 @@ def cmd_backups(args: argparse.Namespace, ctx: Context) -> Any:
 
 def _cell(text: str | None, width: int) -> str:
     """A table cell on one line: line breaks and tabs shown as escapes."""
+    from flagdeck.describe import short
+
     return short(text, width).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 
 
 def render_backups(backups: list[Backup]) -> str:
+    from flagdeck.backups import DAMAGED_RETENTION
+    from flagdeck.cli.output import table
+
     if not backups:
         return "no backups yet"
     usable = [b for b in backups if not b.damaged]
@@ -75,16 +84,22 @@ def render_backups(backups: list[Backup]) -> str:
 
 
 def cmd_diff(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import flag_ops
+
     result = flag_ops.diff_backup(ctx.target(), args.id)
     ctx.emit(result, render_diff)
     return result
 
 
 def render_diff(d: flag_ops.DiffResult) -> str:
+    from flagdeck.describe import diff_text
+
     return diff_text(d)
 
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import flag_ops
+
     def confirm(diff: flag_ops.DiffResult) -> bool:
         print(render_diff(diff), file=sys.stderr if ctx.json else sys.stdout)
         return bool(args.yes) or ctx.confirm(f"restore {args.scope} from backup {diff.backup.id}? [y/N] ")

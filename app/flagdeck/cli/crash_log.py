@@ -9,8 +9,6 @@ be secrets (a webhook URL).
 from __future__ import annotations
 
 import os
-import platform
-import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +24,9 @@ def log_path() -> Path:
 
 def record(exc: BaseException, *, command: str | None = None, where: str = "command") -> Path:
     """Append ``exc``'s traceback to the log file; returns its path (raises ``OSError`` when it cannot)."""
+    import platform  # here: only a crash pays for these imports
+    import traceback
+
     path = log_path()
     try:
         if path.stat().st_size > MAX_BYTES:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
-from flagdeck.cli.rollback_cmd import render_result
-from flagdeck.cli.verify_cmd import render_board
 from flagdeck.errors import ExitCode
+
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck.cli.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,6 +68,9 @@ def _demo_in_console(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_demo(r: Any) -> str:
+    from flagdeck.cli.rollback_cmd import render_result
+    from flagdeck.cli.verify_cmd import render_board
+
     lines = [f"demo target started in {r.started_seconds:.1f} s with the unified path on and fault {r.fault}", ""]
     if r.board:
         lines += [render_board(r.board), ""]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
 from flagdeck.errors import ExitCode
 from flagdeck.storage import durable
+
+if TYPE_CHECKING:
+    from flagdeck.cli.context import Context
 
 
 def seconds(text: str) -> float:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
 from flagdeck.errors import UsageError
+
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck.cli.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck import flag_ops
 from flagdeck.cli import durability
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
-from flagdeck.describe import change_text, short
-from flagdeck.errors import UsageError
-from flagdeck.storage.flags import FlagReport, name_text, parse_assignment
-from flagdeck.storage.flags import js_repr as js
+
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck import flag_ops
+    from flagdeck.cli.context import Context
+    from flagdeck.storage.flags import FlagReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,12 +45,19 @@ def _write_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import flag_ops
+
     result = flag_ops.status(ctx.target())
     ctx.emit(result, render_status)
     return result
 
 
 def cmd_get(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import flag_ops
+    from flagdeck.errors import UsageError
+    from flagdeck.storage.flags import js_repr as js
+    from flagdeck.storage.flags import name_text
+
     result = flag_ops.status(ctx.target())
     if args.name is None:
         ctx.emit(result, render_status)
@@ -71,6 +76,9 @@ def cmd_get(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import flag_ops
+    from flagdeck.storage.flags import parse_assignment
+
     assignments = [parse_assignment(a) for a in args.assignments]
     result = flag_ops.write_flags(ctx.target(), assignments=assignments, force=args.force,
                                   repair=args.repair, reload=args.reload, note=args.note,
@@ -81,6 +89,8 @@ def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_unset(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import flag_ops
+
     result = flag_ops.write_flags(ctx.target(), removals=args.names, repair=args.repair, reload=args.reload,
                                   note=args.note, reason="flags unset", durable_timeout=args.durable_timeout)
     ctx.emit(result, render_write)
@@ -92,6 +102,9 @@ def cmd_unset(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_flags(report: FlagReport, page: dict[str, Any] | None = None) -> str:
+    from flagdeck.cli.output import table
+    from flagdeck.storage.flags import js_repr as js
+
     rows = []
     for f in report.flags:
         stored = js(f.stored_value) if f.stored else "-"
@@ -108,6 +121,8 @@ def render_flags(report: FlagReport, page: dict[str, Any] | None = None) -> str:
 
 
 def render_status(r: flag_ops.StatusResult) -> str:
+    from flagdeck.describe import short
+
     t = r.target
     doc = r.report.document
     stored = "absent" if not doc.present else (doc.raw if doc.valid else f"{short(repr(doc.raw), 200)} ({doc.error})")
@@ -128,6 +143,8 @@ def render_status(r: flag_ops.StatusResult) -> str:
 
 
 def render_write(r: flag_ops.WriteResult) -> str:
+    from flagdeck.describe import change_text
+
     lines = []
     if not r.changes:
         lines.append("no change: the stored flags already were so")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck import history
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
-from flagdeck.describe import short
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck import history
+    from flagdeck.cli.context import Context
+
+# history.KINDS, spelled out so that registering the command does not load the history module
+# (tests/test_cli_imports.py checks they agree).
+KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     h = sub.add_parser("history", help="rollback history and audit log (all targets unless one is named)")
-    h.add_argument("--kind", choices=history.KINDS, help="only this kind of entry")
+    h.add_argument("--kind", choices=KINDS, help="only this kind of entry")
     h.add_argument("--since", metavar="DURATION", help="only newer than this (30m, 24h, 7d or a date)")
     h.add_argument("--limit", type=int, metavar="N", help="at most N entries (newest)")
     h.add_argument("--markdown", action="store_true",
@@ -36,6 +39,8 @@ def _target_slug(ctx: Context) -> str | None:
 
 
 def cmd_history(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import history
+
     since = history.parse_since(args.since) if args.since else None
     kind = "rollback" if args.markdown and not args.kind else args.kind
     entries = history.query(target_slug=_target_slug(ctx), kind=kind, since=since, limit=args.limit)
@@ -48,6 +53,9 @@ def cmd_history(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_entries(entries: list[history.HistoryEntry]) -> str:
+    from flagdeck.cli.output import table
+    from flagdeck.describe import short
+
     if not entries:
         return "no history yet"
     rows = []
@@ -61,6 +69,8 @@ def render_entries(entries: list[history.HistoryEntry]) -> str:
 
 
 def cmd_annotate(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import history
+
     entry = history.annotate(args.id, issue=args.issue, resolution=args.resolution, version=args.version)
     ctx.emit(entry, lambda e: f"history entry {e.id} annotated: issue {e.issue or '-'}, "
                               f"resolution {e.resolution or '-'}, version {e.version or '-'}")

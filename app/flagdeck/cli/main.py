@@ -10,33 +10,44 @@ unless a command needs it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 from flagdeck import __version__
-from flagdeck.cli import (
-    backup_cmd,
-    crash_log,
-    demo_cmd,
-    evidence_cmd,
-    flags_cmd,
-    history_cmd,
-    interrupts,
-    notify_cmd,
-    perf_cmd,
-    rollback_cmd,
-    streams,
-    targets_cmd,
-    tray_cmd,
-    verify_cmd,
-)
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import print_json
+from flagdeck.cli import crash_log, interrupts, streams
 from flagdeck.errors import ExitCode, FlagdeckError
 
-COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd, evidence_cmd,
-                   history_cmd, notify_cmd, perf_cmd, tray_cmd]
+# The command groups, one ``flagdeck.cli.<name>`` module each, in the order ``--help`` lists them.
+# Adding a group is one line here. A module's ``register(sub)`` adds its commands (names, options,
+# help) and imports nothing it runs: its command functions import their implementation when they
+# run, so ``flags set`` never loads rollback, verification, perf, evidence, alerts or Qt
+# (tests/test_cli_imports.py pins it). A module object in the list counts as its name.
+COMMAND_MODULES: list[str | ModuleType] = [
+    "flags_cmd",
+    "backup_cmd",
+    "targets_cmd",
+    "rollback_cmd",
+    "verify_cmd",
+    "demo_cmd",
+    "evidence_cmd",
+    "history_cmd",
+    "notify_cmd",
+    "perf_cmd",
+    "tray_cmd",
+]
+
+
+def command_modules() -> list[ModuleType]:
+    """The modules of :data:`COMMAND_MODULES`, imported (each once, in order)."""
+    found: dict[str, ModuleType] = {}
+    for entry in COMMAND_MODULES:
+        # __import__, not importlib.import_module: the interpreter's own import, which -X importtime sees
+        module = __import__(f"flagdeck.cli.{entry}", fromlist=["register"]) if isinstance(entry, str) else entry
+        found.setdefault(module.__name__, module)
+    return list(found.values())
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="live mode over DevTools on 127.0.0.1:N (also read from DevToolsActivePort)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
+    for module in command_modules():
         module.register(sub)
     return p
 
@@ -120,17 +131,19 @@ def _run(words: list[str], as_json: bool) -> int:
         parser = build_parser()
         args = parser.parse_args(words)
         if not getattr(args, "func", None):
-            if tray_cmd.display_available():  # plain `flagdeck` on a desktop: the tray app
+            from flagdeck.cli.tray_cmd import display_available
+
+            if display_available():  # plain `flagdeck` on a desktop: the tray app
                 args = parser.parse_args([*words, "tray"])
             else:
                 parser.print_help()
                 return ExitCode.USAGE
         command = " ".join(str(c) for c in (args.command, getattr(args, "flags_cmd", None)) if c)
+        from flagdeck.cli.context import Context
+
         ctx = Context(args)
         if args.command != "notify":
-            from flagdeck import notify  # already imported by the rollback commands; keyring only when sending
-
-            notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background
+            _resume_alerts()
         args.func(args, ctx)
         return ctx.exit_code
     except SystemExit as exc:  # --help and --version printed and "exited"
@@ -147,6 +160,22 @@ def _run(words: list[str], as_json: bool) -> int:
                      {"kind": "os-error", "message": f"{exc.strerror or exc}{where}"})
     except Exception as exc:  # a bug: its traceback goes to the log file, one line here
         return _internal_error(exc, command, as_json)
+
+
+def _resume_alerts() -> None:
+    """Alerts an earlier run could not deliver: one more try, in the background. The alert code
+    loads only when the outbox holds a message (one ``scandir`` otherwise)."""
+    from flagdeck import paths
+
+    try:
+        with os.scandir(paths.notify_outbox_dir()) as entries:
+            if not any(e.name.endswith(".json") for e in entries):
+                return
+    except OSError:  # no outbox yet (the usual case), or unreadable: notify status tells
+        return
+    from flagdeck import notify
+
+    notify.resume_pending()
 
 
 def _internal_error(exc: BaseException, command: str | None, as_json: bool) -> int:
@@ -191,6 +220,8 @@ def _fail(message: str, code: int, as_json: bool, payload: dict[str, object]) ->
     streams.say(message)
     if as_json:
         try:
+            from flagdeck.cli.output import print_json
+
             print_json({"ok": False, "error": {**payload, "exit_code": int(code)}})
             sys.stdout.flush()
         except OSError:

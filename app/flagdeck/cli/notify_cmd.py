@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
 from flagdeck.errors import CheckFailed, UsageError
+
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck.cli.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,6 +56,8 @@ def cmd_test(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_status(s: Any) -> str:
+    from flagdeck.cli.output import table
+
     lines = [f"keyring: {s.keyring}"]
     if s.webhooks:
         lines.append(table([[h.name, h.kind, h.display_url, h.created] for h in s.webhooks],

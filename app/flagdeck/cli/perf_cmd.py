@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
 from flagdeck.errors import ExitCode, StorageUnreadable
-from flagdeck.perf import report
-from flagdeck.perf.result import CompareResult
-from flagdeck.perf.runner import RunEvent, compare
-from flagdeck.perf.workload import DEMO_REPEAT, PROBE_REPEAT, read_probe
+
+if TYPE_CHECKING:  # what the command runs is imported when it runs (cli.main)
+    from flagdeck.cli.context import Context
+    from flagdeck.perf.result import CompareResult
+    from flagdeck.perf.runner import RunEvent
+
+# perf.workload's DEMO_REPEAT and PROBE_REPEAT, spelled out so that registering the command does not
+# load perf/ (tests/test_cli_imports.py checks they agree).
+DEMO_REPEAT, PROBE_REPEAT = 30, 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _progress(ctx: Context) -> Any:
+    from flagdeck.perf import report
+
     def show(event: RunEvent) -> None:
         if event.sample is not None:
             ctx.info(report.progress_line(event.step, event.total, event.sample, event.headline))
@@ -50,6 +56,10 @@ def _progress(ctx: Context) -> Any:
 
 
 def cmd_compare(args: argparse.Namespace, ctx: Context) -> CompareResult:
+    from flagdeck.perf import report
+    from flagdeck.perf.runner import compare
+    from flagdeck.perf.workload import read_probe
+
     target = ctx.target()
     probe = read_probe(Path(args.probe)) if args.probe else None
     ctx.info(f"comparing on {target.name} (Ctrl-C stops and puts the flag back)...")
@@ -87,6 +97,8 @@ def _chart(ctx: Context, result: CompareResult, where: str | None) -> str | None
 
 
 def _render(result: CompareResult, extra: dict[str, str | None]) -> str:
+    from flagdeck.perf import report
+
     text = report.render(result)
     for name, path in extra.items():
         if path:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flagdeck.cli import durability
-from flagdeck.cli.context import Context
-from flagdeck.cli.verify_cmd import render_report
 from flagdeck.errors import ExitCode, NeedsConfirmation
-from flagdeck.rollback import plan as rollback_plan
-from flagdeck.rollback.run import RollbackResult, StepResult, run
-from flagdeck.targets import launch
+
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck.cli.context import Context
+    from flagdeck.rollback.run import RollbackResult, StepResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.rollback import plan as rollback_plan
+    from flagdeck.rollback.run import run
+
     target = ctx.target()
     plan = rollback_plan.prepare(target, flag=args.flag, reload=not args.no_reload, restart=args.restart,
                                  durable_timeout=args.durable_timeout)
@@ -71,6 +73,8 @@ def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render_result(r: RollbackResult) -> str:
+    from flagdeck.cli.verify_cmd import render_report
+
     lines = [f"rollback {r.id}: {r.outcome.upper()} in {r.seconds:.2f} s ({r.plan.mode})"]
     for s in r.steps:
         lines.append(f"  {s.status:8} {s.seconds:6.2f} s  {s.title}" + (f": {s.detail}" if s.detail else ""))
@@ -83,6 +87,8 @@ def render_result(r: RollbackResult) -> str:
 
 
 def cmd_launch(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.targets import launch
+
     result = launch.launch_target(ctx.target(), port=args.port, restart=args.restart)
     ctx.emit(result, lambda r: f"started pid {r.pid} with debug port {r.port} "
                                f"(page loaded in {r.ready_seconds:.1f} s)")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
-from flagdeck.targets.discover import TargetInfo, broken_presets, discover
+if TYPE_CHECKING:  # what the command runs is imported when it runs (cli.main)
+    from flagdeck.cli.context import Context
+    from flagdeck.targets.discover import TargetInfo
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_targets(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.targets.discover import broken_presets, discover
+
     infos = [*discover(), *broken_presets()]
     ctx.emit(infos, render)
     for info in infos:
@@ -25,6 +27,8 @@ def cmd_targets(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def render(infos: list[TargetInfo]) -> str:
+    from flagdeck.cli.output import table
+
     rows = []
     for i in infos:
         if i.error:

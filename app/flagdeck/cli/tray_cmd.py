@@ -8,10 +8,10 @@ and print the help otherwise.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
-from flagdeck.targets.resolve import TargetOptions
+if TYPE_CHECKING:  # what the command runs is imported when it runs (cli.main)
+    from flagdeck.cli.context import Context
 
 PAGES = ("flags", "rollback", "verify", "backups", "log", "performance", "evidence", "history")
 
@@ -36,6 +36,7 @@ def display_available() -> bool:
 
 
 def cmd_tray(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.targets.resolve import TargetOptions
     from flagdeck.ui.app import TrayOptions, main
 
     opts = ctx.options()

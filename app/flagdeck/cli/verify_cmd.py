@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
 from flagdeck.errors import ExitCode, UsageError
-from flagdeck.storage.flags import parse_assignment
-from flagdeck.triggers import TriggerBoard, check
-from flagdeck.verify import checklist
-from flagdeck.verify.result import CheckResult, VerifyReport
-from flagdeck.verify.runner import CHECK_IDS, verify
 
+if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
+    from flagdeck.cli.context import Context
+    from flagdeck.triggers import TriggerBoard
+    from flagdeck.verify.result import CheckResult, VerifyReport
+
+# verify.runner.CHECK_IDS, spelled out so that registering the commands does not load the
+# verification (tests/test_cli_imports.py checks they agree).
+CHECK_IDS = ("flag", "renderer", "message-load", "attachment", "edit-delete", "agent-session", "data-loss",
+             "error-rate", "memory", "cpu")
 STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "manual": "MANUAL"}
 
 
@@ -49,6 +51,9 @@ def _progress(ctx: Context) -> Any:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.storage.flags import parse_assignment
+    from flagdeck.verify.runner import verify
+
     only = tuple(x.strip() for x in args.only.split(",")) if args.only else None
     if only:
         unknown = [x for x in only if x not in CHECK_IDS]
@@ -71,6 +76,8 @@ def fail_if(ctx: Context, report: VerifyReport) -> None:
 
 
 def render_report(r: VerifyReport) -> str:
+    from flagdeck.cli.output import table
+
     rows = []
     for c in r.results:
         figure = f"{c.figure:g} {c.unit}".strip() if c.figure is not None else ""
@@ -87,6 +94,8 @@ def render_report(r: VerifyReport) -> str:
 
 
 def cmd_triggers(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.triggers import check
+
     board = check(ctx.target())
     ctx.emit(board, render_board)
     if board.worst in ("critical", "major"):
@@ -108,6 +117,9 @@ def render_board(b: TriggerBoard) -> str:
 
 
 def cmd_checklist(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.cli.output import table
+    from flagdeck.verify import checklist
+
     rows = checklist.view(ctx.target().slug)
     ctx.emit(rows, lambda rs: table([[r["phase"], r["id"], r["answer"], r["text"], r["note"] or ""] for r in rs],
                                     ["PHASE", "ITEM", "ANSWER", "TEXT", "NOTE"]))
@@ -115,12 +127,16 @@ def cmd_checklist(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.verify import checklist
+
     saved = checklist.mark(ctx.target().slug, args.item, args.answer, args.note)
     ctx.emit({"item": args.item, **saved}, lambda s: f"{s['item']}: {s['answer']}")
     return saved
 
 
 def cmd_reset(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.verify import checklist
+
     checklist.reset(ctx.target().slug)
     ctx.emit({"reset": True}, lambda _: "checklist answers cleared")
     return None

@@ -21,8 +21,8 @@ from typing import Any
 from flagdeck import __version__, history
 from flagdeck.evidence import bagit, report
 from flagdeck.evidence.collect import Collection, Part, collect
-from flagdeck.evidence.redact import RedactionReport, Redactor
 from flagdeck.jsonable import dumps, utf8
+from flagdeck.redact import RedactionReport, Redactor
 from flagdeck.targets.resolve import Target
 
 DEFAULT_WINDOW = 3.0

@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from flagdeck import __version__
-from flagdeck.evidence.redact import RedactionReport
+from flagdeck.redact import RedactionReport
 from flagdeck.storage import json_edit
 
 _CSS = """

@@ -72,7 +72,7 @@ def outbox_dir() -> Path:
 
 def exists() -> bool:
     """Whether an outbox was ever created (without creating it)."""
-    return (paths.data_dir() / "notify" / "outbox").is_dir()
+    return paths.notify_outbox_dir().is_dir()
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

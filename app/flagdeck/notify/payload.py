@@ -90,7 +90,7 @@ def summary_from_rollback(result: Any, *, bundle: str | None = None, version: st
 def _scrub(text: str | None) -> str | None:
     if not text:
         return text
-    from flagdeck.evidence.redact import Redactor
+    from flagdeck.redact import Redactor
 
     return Redactor().scrub_text(text, "alert")
 

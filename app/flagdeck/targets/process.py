@@ -11,15 +11,12 @@ file open, and only opens it (``F_GETLK``) when it does not.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
 import struct
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import psutil
 
 
 @dataclass(frozen=True)
@@ -31,6 +28,8 @@ class ProcInfo:
 
     @classmethod
     def of(cls, pid: int) -> ProcInfo | None:
+        import psutil  # in each function: an offline read or write never needs psutil (~20 ms to import)
+
         try:
             proc = psutil.Process(pid)
             with proc.oneshot():
@@ -65,6 +64,8 @@ def _open_here(lock_path: Path) -> bool:
     """Whether this process has ``lock_path`` open: a LevelDB of it is open here (LevelDB keeps its
     ``LOCK`` open while it holds the lock), so opening and closing it would drop that lock. Asked
     of the OS (psutil), so every LevelDB this process opens counts, whoever opened it."""
+    import psutil
+
     wanted = os.path.realpath(lock_path)
     try:
         return any(os.path.realpath(f.path) == wanted for f in psutil.Process().open_files())
@@ -181,6 +182,8 @@ def lock_holder(lock_path: Path) -> ProcInfo | None:
 
 
 def _holder_by_open_files(lock_path: Path) -> ProcInfo | None:
+    import psutil
+
     wanted = os.path.realpath(lock_path)
     for proc in psutil.process_iter(["pid"]):
         try:
@@ -201,6 +204,8 @@ def _holder_by_open_files(lock_path: Path) -> ProcInfo | None:
 
 def is_loopback_address(address: str) -> bool:
     """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback (``::ffff:127.0.0.1``); False if unparsable."""
+    import ipaddress  # here: an offline read or write never needs it
+
     try:
         ip = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
@@ -249,6 +254,8 @@ def port_listener(port: int) -> Listener | None:
 
 
 def _listening_sockets(port: int) -> list[tuple[int | None, str]]:
+    import psutil
+
     try:
         conns = psutil.net_connections(kind="tcp")
     except psutil.AccessDenied:
@@ -261,6 +268,8 @@ def _listening_sockets(port: int) -> list[tuple[int | None, str]]:
 
 
 def _listening_sockets_per_process(port: int) -> list[tuple[int | None, str]]:
+    import psutil
+
     found: list[tuple[int | None, str]] = []
     for proc in psutil.process_iter(["pid"]):
         try:
@@ -296,6 +305,8 @@ def related(pid_a: int, pid_b: int) -> bool:
 
 def is_ancestor(ancestor: int, pid: int) -> bool:
     """True when ``ancestor`` is a parent, grandparent... of ``pid``."""
+    import psutil
+
     try:
         return any(p.pid == ancestor for p in psutil.Process(pid).parents())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -336,6 +347,8 @@ def same_app(listener_pid: int, holder_pid: int) -> bool:
 
 def uid_of(pid: int) -> int | None:
     """The real user id of ``pid`` (None on Windows or when it cannot be read)."""
+    import psutil
+
     try:
         return int(psutil.Process(pid).uids().real)
     except (AttributeError, psutil.NoSuchProcess, psutil.AccessDenied):
@@ -355,6 +368,8 @@ def _bare(name: str) -> str:
 
 def find_by_names(names: list[str]) -> list[ProcInfo]:
     """Running processes whose name (or executable's base name) is one of ``names``."""
+    import psutil
+
     wanted = {n.lower() for n in names}
     found: list[ProcInfo] = []
     for proc in psutil.process_iter(["pid", "name", "exe"]):

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QDialog, QWidget
 from flagdeck import flag_ops
 from flagdeck.errors import NeedsConfirmation, NeedsRestart
 from flagdeck.targets.resolve import Target
-from flagdeck.ui.dialogs import ReloadOfferDialog, RestoreConfirmDialog, RollbackConfirmDialog
 from flagdeck.ui.session import TargetSession
 from flagdeck.ui.settings import UiSettings
 from flagdeck.ui.state import runs_on
@@ -70,6 +69,8 @@ class Flows(QObject):
             self.session.write_flag(name, value, reload=live, source=source, force=force, on_done=on_done,
                                     on_error=on_error)
             return
+        from flagdeck.ui.dialogs import ReloadOfferDialog  # here: the tray shows its icon without them
+
         dialog = ReloadOfferDialog(self.session.label(), name, value, parent)
 
         def answered(code: int) -> None:
@@ -101,6 +102,8 @@ class Flows(QObject):
             self.preparing = False
             if on_plan is not None:
                 on_plan(plan)
+            from flagdeck.ui.dialogs import RollbackConfirmDialog
+
             dialog = RollbackConfirmDialog(plan, parent)
 
             def answered(code: int) -> None:
@@ -151,6 +154,8 @@ class Flows(QObject):
         """Show the diff, then restore if the storage still differs exactly as shown."""
 
         def shown(diff: flag_ops.DiffResult) -> None:
+            from flagdeck.ui.dialogs import RestoreConfirmDialog
+
             dialog = RestoreConfirmDialog(diff, scope, parent)
 
             def answered(code: int) -> None:

@@ -98,7 +98,6 @@ class FlagdeckApp:
         from PySide6.QtWidgets import QApplication
 
         from flagdeck import history
-        from flagdeck.ui import theme
         from flagdeck.ui.action_log import ActionLog
         from flagdeck.ui.actions import Flows
         from flagdeck.ui.autostart import backend
@@ -115,7 +114,7 @@ class FlagdeckApp:
         app.setDesktopFileName("flagdeck")
         app.setWindowIcon(app_icon())
         app.setQuitOnLastWindowClosed(False)
-        theme.apply(app)
+        self._themed = False  # the style sheet is applied once the icon shows (or a window opens)
         self.settings = UiSettings()
         options = opts.target
         if options is not None:
@@ -194,12 +193,21 @@ class FlagdeckApp:
         QTimer.singleShot(0, self._report_shown)
 
     def _report_shown(self) -> None:
+        self._apply_theme()
         log.info("tray icon shown %.3f s after start (platform %s)", time.monotonic() - self.started,
                  self.app.platformName())
 
     # --- the console --------------------------------------------------------------------------------
 
+    def _apply_theme(self) -> None:
+        if not self._themed:
+            from flagdeck.ui import theme
+
+            theme.apply(self.app)
+            self._themed = True
+
     def open_console(self, page: str | None = None, params: dict[str, Any] | None = None) -> None:
+        self._apply_theme()
         if self.console is None:
             from flagdeck.ui.console.page import ConsoleContext
             from flagdeck.ui.console.window import ConsoleWindow

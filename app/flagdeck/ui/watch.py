@@ -18,13 +18,15 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
-from flagdeck.storage.cdp import CDPSession
 from flagdeck.targets.resolve import Target
 from flagdeck.ui.workers import Task, TaskRunner
+
+if TYPE_CHECKING:  # DevTools (websockets) load when a live watch opens, not before the tray's icon
+    from flagdeck.storage.cdp import CDPSession
 
 log = logging.getLogger("flagdeck.ui.watch")
 
@@ -110,6 +112,7 @@ def open_session(target: Target, origin: str) -> CDPSession:
     """The watch's own DevTools session (worker thread): gate, page of ``origin``, no buffering."""
     from flagdeck.errors import LiveError
     from flagdeck.storage import cdp
+    from flagdeck.storage.cdp import CDPSession
     from flagdeck.storage.live_store import check_debug_port
 
     assert target.debug_port is not None
