@@ -21,6 +21,7 @@ from flagdeck.cli import (
     demo_cmd,
     evidence_cmd,
     flags_cmd,
+    fleet_cmd,
     history_cmd,
     interrupts,
     notify_cmd,
@@ -36,7 +37,7 @@ from flagdeck.cli.output import print_json
 from flagdeck.errors import ExitCode, FlagdeckError
 
 COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd, evidence_cmd,
-                   history_cmd, notify_cmd, perf_cmd, tray_cmd]
+                   history_cmd, notify_cmd, perf_cmd, tray_cmd, fleet_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
