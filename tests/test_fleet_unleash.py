@@ -68,6 +68,15 @@ def test_a_flag_flipped_in_unleash_reaches_a_closed_apps_profile(unleash: Any, q
     assert status["health"]["state"] == "connected" and status["flags"][0]["action"] == "in-sync"
     assert [o["action"] for o in status["last_outcomes"]] == ["kill-switch", "apply"]
 
+    # The server out of reach: its last flags (UnleashClient's cache) still answer; stale, exit 1.
+    kept = json.loads(config.read_text())
+    config.write_text(json.dumps({**kept, "url": "http://127.0.0.1:9/api"}))
+    stale = run_cli(*target, "--json", "fleet", "sync")
+    out = json.loads(stale.stdout)
+    assert stale.returncode == 1 and out["health"]["state"] == "stale" and out["outcomes"] == [], stale.stdout
+    assert "not reached" in out["health"]["detail"] and out["flags"][0]["fleet"]["value"] is True
+    config.write_text(json.dumps(kept))
+
     gone = cli_json(*target, "fleet", "disconnect")
     assert gone["note"] is None and "fleet" not in file_keyring.read_text()
     assert run_cli(*target, "fleet", "sync").returncode == 2
@@ -83,9 +92,15 @@ def test_a_flag_flipped_in_unleash_reaches_the_live_demo_target(unleash: Any, st
     assert _connect(unleash, *target).returncode == 0
 
     _flag(unleash, True)
-    on = cli_json(*target, "fleet", "sync")
-    assert _actions(on) == [("applied", "apply")] and on["outcomes"][0]["mode"] == "live", on
-    assert on["outcomes"][0]["durability"]["state"] == "on-disk"
+    # Not on the app's disk yet (no reload, no wait for Chromium's commit): pending, not applied.
+    unsaved = run_cli(*target, "--json", "fleet", "sync", "--no-reload", "--durable-timeout", "0")
+    assert unsaved.returncode == 1, unsaved.stderr
+    out = json.loads(unsaved.stdout)
+    assert _actions(out) == [("pending", "apply")] and out["pending"][FLAG]["kind"] == "not-durable", out
+    on = cli_json(*target, "fleet", "sync")  # the page is parked so Chromium commits: applied now
+    assert on["pending"] == {} and _actions(on) in ([("applied", "apply")], []), on  # [] if Chromium was first
+    if on["outcomes"]:
+        assert on["outcomes"][0]["mode"] == "live" and on["outcomes"][0]["durability"]["state"] == "on-disk"
     status = cli_json(*target, "fleet", "status")
     [flag] = status["flags"]
     assert (flag["action"], flag["local"], flag["page"]) == ("in-sync", True, True), flag

@@ -61,10 +61,11 @@ class SyncResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when something failed, could not be evaluated, was not applied from a stale source or
-        is not on the app's disk; 3 when writes wait for the app (busy); else 0."""
+        """1 when something failed or could not be evaluated, the source is stale (its last known
+        flags: nothing new from it), or a write is not on the app's disk; 3 when writes wait for the
+        app (busy); else 0."""
         mine = [o.outcome for o in self.outcomes]
-        if ("failed" in mine or any(p.action in ("error", "stale", "on-disk-pending") for p in self.flags)
+        if ("failed" in mine or self.health.state != "connected" or any(p.action == "error" for p in self.flags)
                 or any(p.get("kind") == "not-durable" for p in self.pending.values())):
             return int(ExitCode.CHECK_FAILED)
         if self.pending:
@@ -156,7 +157,8 @@ def sync(target: Target, source: Source, *, write: bool = True, reload: bool = T
         result = SyncResult(target, source.conn.source, health, who, status.mode, plans,
                             notes=list(status.notes), wrote=write)
         if write:
-            _carry_out(result, st, source.conn.source, reload=reload, durable_timeout=durable_timeout)
+            _carry_out(result, st, source.conn.source, reload=reload, durable_timeout=durable_timeout,
+                       origin=status.origin or status.page_origin)
             st.history_seen = max(newest, newest_history_id(target))
             st.last_sync = fleet_state.now()
             st.health = health.to_json()
@@ -172,13 +174,15 @@ def sync(target: Target, source: Source, *, write: bool = True, reload: bool = T
 # --- carrying the plan out ---------------------------------------------------------------------------
 
 
-def _carry_out(result: SyncResult, st: FleetState, source: str, *, reload: bool, durable_timeout: float) -> None:
+def _carry_out(result: SyncResult, st: FleetState, source: str, *, reload: bool, durable_timeout: float,
+               origin: str | None) -> None:
+    unsaved = [p for p in result.flags if p.action == "on-disk-pending"]
+    if unsaved:
+        _commit(result, st, unsaved, source, reload=reload, durable_timeout=durable_timeout, origin=origin)
     for p in result.flags:
         if p.action == "in-sync":
             st.synced[p.name] = p.fleet.value
             st.pending.pop(p.name, None)
-        elif p.action == "on-disk-pending":
-            _pending(result, st, p, "not-durable", p.why, source)
         elif p.action == "pin":
             st.pins[p.name] = {"value": p.local, "since": fleet_state.now(), "why": "changed at this workstation"}
             st.pending.pop(p.name, None)
@@ -191,6 +195,33 @@ def _carry_out(result: SyncResult, st: FleetState, source: str, *, reload: bool,
         applies = [p for p in result.flags if p.action == "apply"]
         if applies:
             _apply(result, st, applies, source, reload=reload, durable_timeout=durable_timeout)
+
+
+def _commit(result: SyncResult, st: FleetState, plans: list[FlagPlan], source: str, *, reload: bool,
+            durable_timeout: float, origin: str | None) -> None:
+    """Live: the fleet's value is in the app's memory but not on its disk (an earlier write that
+    Chromium had not committed yet). With reloads allowed the page is parked so it commits now, as
+    after any live write; else Chromium's own commit is awaited. Not on disk: still pending."""
+    from flagdeck import access
+
+    why = plans[0].why
+    if origin is not None:
+        try:
+            with access.open_read(result.target).store as store:
+                if store.mode == "live":
+                    expected = {result.target.storage_key: store.get(origin, result.target.storage_key)}
+                    d, _ = store.make_durable(origin, expected, reload=reload,  # type: ignore[attr-defined]
+                                              timeout=durable_timeout)
+                    if d.ok:
+                        for p in plans:
+                            _done(result, st, p, "apply", p.local, f"now on the app's disk ({d.detail})", source,
+                                  mode="live", durability=d)
+                        return
+                    why = d.detail
+        except FlagdeckError as exc:
+            why = f"{why}; {exc}"
+    for p in plans:
+        _pending(result, st, p, "not-durable", why, source)
 
 
 def _pending(result: SyncResult, st: FleetState, p: FlagPlan, kind: str, why: str, source: str,
