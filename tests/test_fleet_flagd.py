@@ -9,6 +9,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -207,3 +208,37 @@ def test_only_fleet_commands_load_the_fleet_libraries(qtwe_profile: Path) -> Non
                               capture_output=True, text=True, timeout=120, cwd=REPO)
         heavy = proc.stdout.strip().splitlines()[-1]
         assert heavy.startswith("HEAVY=") and (heavy != "HEAVY=") == loads, (args, heavy, proc.stderr[-2000:])
+
+
+def test_sync_watch_follows_the_file_and_says_when_it_breaks(qtwe_profile: Path, tmp_path: Path) -> None:
+    """``fleet sync --watch``: a change of the definitions file is applied without another command;
+    a broken file makes the source stale (its last definitions still answer); SIGTERM ends it (0)."""
+    target = ["--user-data-dir", str(qtwe_profile), "--storage-key", OLD_KEY, "--origin", OLD_ORIGIN]
+    flags = definitions(tmp_path / "flags.flagd.json", default="off")
+    cli_json(*target, "fleet", "connect", "flagd", "--file", str(flags))
+    proc = subprocess.Popen([sys.executable, "-m", "flagdeck", *target, "fleet", "sync", "--watch"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    lines: list[str] = []
+
+    def wait_for(words: str) -> str:
+        while True:
+            line = proc.stdout.readline() if proc.stdout else ""
+            assert line, f"watch ended before {words!r}: {lines} {proc.stderr.read() if proc.stderr else ''}"
+            lines.append(line)
+            if words in line:
+                return line
+
+    try:
+        wait_for("fleet: connected")
+        definitions(flags, default="on")
+        assert "applied (apply)" in wait_for(f"{FLAG}: applied")
+        assert stored_flags(qtwe_profile / "Local Storage" / "leveldb", OLD_ORIGIN, OLD_KEY) == {FLAG: True}
+        flags.write_text('{"flags": ')
+        assert "using the definitions read before" in wait_for("fleet: stale")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

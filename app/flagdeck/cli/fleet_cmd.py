@@ -193,16 +193,19 @@ def _watch(args: argparse.Namespace, ctx: Context, conn: Any) -> Any:
     from flagdeck.cli.output import print_json, write_line
     from flagdeck.fleet.watch import Report, Watcher
 
+    said: list[str] = []  # the health state last printed
+
     def report(rep: Report) -> None:
         if ctx.json:
             print_json({"health": rep.health.to_json(), "error": rep.error,
                         "result": rep.result.to_json() if rep.result else None}, sys.stdout)
-        elif rep.error:
-            write_line(f"fleet: {rep.health.state}: {rep.error}")
-        elif rep.result is None:
-            write_line(f"fleet: {rep.health.state}: {rep.health.detail}")
         else:
-            for o in rep.result.outcomes:
+            if rep.error:
+                write_line(f"fleet: {rep.health.state}: {rep.error}")
+            elif said[-1:] != [rep.health.state]:
+                write_line(f"fleet: {rep.health.state}: {rep.health.detail}")
+            said.append(rep.health.state)
+            for o in rep.result.outcomes if rep.result else ():
                 write_line(f"{o.time} {name_text(o.name)}: {o.outcome} ({o.action}) {o.detail}")
         sys.stdout.flush()
 
