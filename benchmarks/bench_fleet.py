@@ -85,12 +85,33 @@ def wait_all(profiles: list[Path], value: bool, t0: float, timeout: float) -> li
     return [done[i] for i in range(len(profiles))]
 
 
-def sample(procs: list[psutil.Process], seconds: float) -> list[tuple[float, float]]:
-    """(CPU % of one core over ``seconds``, RSS MB at the end) of each process."""
-    for p in procs:
-        p.cpu_percent(None)
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants, those it has reaped included (PostgreSQL's
+    backends come and go)."""
+    try:
+        root = psutil.Process(pid)
+        t = root.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        kids = root.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0.0
+    for kid in kids:
+        try:
+            k = kid.cpu_times()
+            total += k.user + k.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def sample(pids: list[int], seconds: float) -> list[tuple[float, float]]:
+    """(CPU % of one core over ``seconds``, RSS MB at the end) of each process tree."""
+    before = [tree_cpu(pid) for pid in pids]
+    t0 = time.monotonic()
     time.sleep(seconds)
-    return [(p.cpu_percent(None), p.memory_info().rss / 2**20) for p in procs]
+    spent = time.monotonic() - t0
+    return [((tree_cpu(pid) - b) / spent * 100, psutil.Process(pid).memory_info().rss / 2**20)
+            for pid, b in zip(pids, before, strict=True)]
 
 
 def main() -> int:
@@ -127,7 +148,7 @@ def main() -> int:
         t = time.monotonic()
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(connect, range(args.agents)))
-        print(f"connected {args.agents} agents in {time.monotonic() - t:.1f} s")
+        print(f"connected {args.agents} agents in {time.monotonic() - t:.1f} s", flush=True)
 
         for i in range(args.agents):
             agents.append(subprocess.Popen([sys.executable, "-m", "flagdeck", "--user-data-dir", str(profiles[i]),
@@ -143,12 +164,8 @@ def main() -> int:
                                  str(args.interval)], stdout=subprocess.PIPE, text=True, cwd=REPO)
         assert bare.stdout is not None and bare.stdout.readline().strip() == "ready"
 
-        node = psutil.Process(server.node_pid)
-        pg = [psutil.Process(server.pg_pid), *psutil.Process(server.pg_pid).children(recursive=True)]
-        procs = [psutil.Process(agents[0].pid), psutil.Process(bare.pid), node, *pg]
-        idle = sample(procs, args.idle)
-        (agent_cpu, agent_rss), (bare_cpu, bare_rss), (node_cpu, _) = idle[0], idle[1], idle[2]
-        pg_cpu = sum(c for c, _ in idle[3:])
+        idle = sample([agents[0].pid, bare.pid, server.node_pid, server.pg_pid], args.idle)
+        (agent_cpu, agent_rss), (bare_cpu, bare_rss), (node_cpu, _), (pg_cpu, _) = idle
         all_rss = sum(psutil.Process(a.pid).memory_info().rss for a in agents) / 2**20
 
         t0 = time.monotonic()

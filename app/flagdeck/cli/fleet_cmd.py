@@ -76,7 +76,10 @@ def _connect(ctx: Context, conn: Any, token: str | None) -> Any:
         result = agent.sync(target, probe, write=False)
     finally:
         probe.close()
+    before = connection.load(target.slug)
     kept = connection.save(replace(conn), token)
+    if before is not None and before.kind == "unleash" and kept.kind != "unleash":
+        connection.delete_token(before)  # the old source's token does not stay behind
     agent.start(target)
     managed = [p.name for p in result.flags if p.action != "unmanaged"]
     payload = {"connected": kept.to_json(), "health": result.health.to_json(),

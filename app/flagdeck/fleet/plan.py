@@ -82,7 +82,8 @@ def decide(
     stale: bool,
     disk: Mapping[str, Any] | None = None,
 ) -> list[FlagPlan]:
-    """``disk``: live, the flag values the app's LevelDB holds (None offline: what was read is the disk)."""
+    """``disk``: live, the flag values the app's LevelDB holds (None offline: what was read is the
+    disk); a flag absent there counts as its default, which is what the app would start on."""
     local = {name: (value, stored) for name, _, value, stored in flags_of(status)}
     page = status.page_flags or {}
     plans = []
@@ -103,7 +104,8 @@ def decide(
             plans.append(plan("pinned", f"changed at this workstation ({pin.get('since', '?')}): pinned until "
                                         f"released (flagdeck fleet release {d.name})"))
         elif same(value, d.value):
-            on_disk = disk.get(d.name, _ABSENT) if disk is not None else _ABSENT
+            spec = status.report.flag(d.name)  # absent from the disk: the app starts on its default
+            on_disk = disk.get(d.name, spec.default if spec is not None else _ABSENT) if disk is not None else _ABSENT
             if disk is not None and (on_disk is _ABSENT or not same(on_disk, d.value)):
                 plans.append(plan("on-disk-pending", "in the app's memory, not yet on its disk (Chromium commits "
                                                      "it later; a crash before that loses it)"))
