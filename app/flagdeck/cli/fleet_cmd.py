@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flagdeck.cli import durability
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
-from flagdeck.errors import UsageError
-from flagdeck.storage.flags import js_repr, name_text
+
+if TYPE_CHECKING:
+    from flagdeck.cli.context import Context
 
 
 def _seconds(text: str) -> float:
@@ -104,6 +103,8 @@ def cmd_connect_flagd(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def _read_token(args: argparse.Namespace) -> str:
+    from flagdeck.errors import UsageError
+
     if args.token_stdin:
         token = sys.stdin.readline().strip() if sys.stdin is not None else ""
         if not token:
@@ -134,11 +135,16 @@ def cmd_connect_unleash(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def _value(v: Any) -> str:
+    from flagdeck.storage.flags import js_repr
+
     return "-" if v is None else js_repr(v)
 
 
 def render(r: Any) -> str:
     """A SyncResult for people."""
+    from flagdeck.cli.output import table
+    from flagdeck.storage.flags import name_text
+
     lines = [f"target:  {r.target.name} ({r.mode})", f"source:  {r.source}: {r.health.state} ({r.health.detail})",
              f"machine: {r.workstation.targeting_key} ({r.workstation.hostname}, {r.workstation.user}, "
              f"{r.workstation.os}" + (f", {r.workstation.app_version}" if r.workstation.app_version else "") + ")"]
@@ -195,6 +201,7 @@ def _watch(args: argparse.Namespace, ctx: Context, conn: Any) -> Any:
 
     from flagdeck.cli.output import print_json, write_line
     from flagdeck.fleet.watch import Report, Watcher
+    from flagdeck.storage.flags import name_text
 
     said: list[str] = []  # the health state last printed
 
@@ -234,7 +241,9 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_release(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.errors import UsageError
     from flagdeck.fleet import agent, connection
+    from flagdeck.storage.flags import name_text
 
     if bool(args.names) == bool(args.all):
         raise UsageError("name the flags to release, or give --all")
