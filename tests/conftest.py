@@ -244,3 +244,22 @@ def start_demo(demo_template: Path, tmp_path: Path) -> Iterator[Any]:
                 os.killpg(holder.pid, 9)
             except (ProcessLookupError, PermissionError):
                 os.kill(holder.pid, 9)
+
+
+# --- a real Unleash server (fleet tests) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def unleash() -> Iterator[Any]:
+    """One Unleash server with its own PostgreSQL on loopback for the whole session (about 5 s to
+    start; unleash-server is installed from npm into a cache folder once): ``tests/unleash_server.py``."""
+    from tests import unleash_server
+
+    try:
+        server = unleash_server.start()
+    except unleash_server.Unavailable as exc:
+        system_deps.require(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()

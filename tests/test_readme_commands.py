@@ -84,7 +84,8 @@ class Run:
     form: str  # as the README shows it
     line: str  # what is typed after the program; {placeholders} are filled when it runs
     codes: tuple[int, ...] = (0,)
-    stdin: str = "devnull"  # or "closed" (<&-)
+    stdin: str = "devnull"  # or "closed" (<&-), or "input" (``input`` typed in)
+    input: str = ""
 
 
 SET = "flags set NAME=VALUE ... [--force] [--repair] [--reload] [--note T]"
@@ -102,6 +103,10 @@ TRAY = "tray [--hidden]"
 DEMO = "demo [--fault SPEC] [--keep-running]"
 DEMO_TARGET = ("demo-target [--profile-dir D] [--debug-port N] [--fault SPEC] [--seed-messages N] "
                "[--env VITE_NAME=VALUE]")
+FLEET_FLAGD = "fleet connect flagd --file PATH"
+FLEET_UNLEASH = "fleet connect unleash --url URL [--token-stdin] [--interval S]"
+FLEET_SYNC = "fleet sync [--watch] [--no-reload]"
+FLEET_RELEASE = "fleet release NAME ...|--all"
 
 # The demo target's profile, closed.
 OFFLINE = [
@@ -201,13 +206,38 @@ TARGET_RUNS = [
                      "--seed-messages 300 --env VITE_USE_UNIFIED_DB_SERVICE=true"),
 ]
 
+# README's Fleet walk-through, in its order, against the session's Unleash (its URL for the README's
+# 127.0.0.1:4242) and the demo target it starts first; then the CLI table's fleet forms.
+FLEET_WALK_TARGET = Run("./flagdeck.sh demo-target --debug-port 9222", "./flagdeck.sh demo-target --debug-port {port}")
+FLEET_WALK = [
+    Run("./flagdeck.sh fleet connect unleash --url http://127.0.0.1:4242 --token-stdin",
+        "./flagdeck.sh fleet connect unleash --url {unleash} --token-stdin", stdin="input", input="{token}\n"),
+    Run("./flagdeck.sh fleet sync", "./flagdeck.sh fleet sync"),
+    # here Unleash turns the flag on
+    Run("./flagdeck.sh fleet sync", "./flagdeck.sh fleet sync"),
+    Run("./flagdeck.sh fleet status", "./flagdeck.sh fleet status"),
+]
+FLEET_RUNS = [
+    Run(FLEET_UNLEASH, "fleet connect unleash --url {unleash_api} --token-stdin --interval 5", stdin="input",
+        input="{token}\n"),
+    Run("fleet status", "fleet status"),
+    Run(FLEET_SYNC, "fleet sync --no-reload"),
+    Run(FLEET_FLAGD, "fleet connect flagd --file {flags}"),
+    Run(FLEET_SYNC, "fleet sync"),
+    Run(FLEET_RELEASE, "fleet release --all"),  # nothing pinned: said so, exit 0
+    Run(FLEET_RELEASE, f"fleet release {FLAG}", codes=(2,)),  # not pinned
+    Run("fleet disconnect", "fleet disconnect"),
+    Run(FLEET_SYNC, "fleet sync --watch"),  # started and ended (SIGTERM) by test_fleet_forms, after a connect
+]
+
 # `./flagdeck.sh test` without arguments is this very suite (CI runs it so: .ci/run); here the
 # script runs one small test file, which exercises everything the form does but pytest's selection.
 ENTRY_RUNS = [
     Run("./flagdeck.sh test", "./flagdeck.sh test tests/test_codec.py -q"),
 ]
 
-ALL_RUNS = [*OFFLINE, *LIVE, *NOTIFY_RUNS, *DESKTOP, *DEMO_RUNS, *TARGET_RUNS, *ENTRY_RUNS]
+ALL_RUNS = [*OFFLINE, *LIVE, *NOTIFY_RUNS, *DESKTOP, *DEMO_RUNS, *TARGET_RUNS, *ENTRY_RUNS, FLEET_WALK_TARGET,
+            *FLEET_WALK, *FLEET_RUNS]
 
 
 def test_every_readme_form_is_run() -> None:
@@ -249,8 +279,9 @@ def run(r: Run, values: dict[str, Any], env: dict[str, str] | None = None) -> su
     argv = argv_of(r.line, values)
     if r.stdin == "closed":
         argv = ["/bin/sh", "-c", 'exec "$@" <&-', "sh", *argv]
+    typed = r.input.format(**values) if r.stdin == "input" else None
     proc = subprocess.run(argv, stdin=subprocess.DEVNULL if r.stdin == "devnull" else None, capture_output=True,
-                          text=True, timeout=600, cwd=REPO, env=env or headless_env())
+                          input=typed, text=True, timeout=600, cwd=REPO, env=env or headless_env())
     said = f"{r.line!r} (README: {r.form!r}): exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\n" \
            f"stderr:\n{proc.stderr[-3000:]}"
     assert proc.returncode in r.codes, said
@@ -392,3 +423,49 @@ def test_entry_forms() -> None:
     for r in ENTRY_RUNS:
         proc = run(r, {})
         assert " passed" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_fleet_forms(user_dirs: Path, unleash: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's Fleet walk-through from a fresh demo target to a flag flipped in Unleash reaching it
+    (live), then every fleet form of the CLI table."""
+    from tests.fleet_support import definitions
+
+    monkeypatch.setenv("FLAGDECK_VENV", sys.prefix)
+    env = headless_env(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring")
+    if not unleash.has_flag(FLAG):
+        unleash.create_flag(FLAG)
+    unleash.switch(FLAG, False)
+    port = free_port()
+    profile = user_dirs / "data" / "demo-target"
+    target = DemoTarget.launch(argv_of(FLEET_WALK_TARGET.line, {"port": port}), profile, port,
+                               home=tmp_path / "home")
+    values: dict[str, Any] = {"unleash": unleash.url, "unleash_api": unleash.api, "token": unleash.client_token,
+                              "flags": definitions(tmp_path / "flags.flagd.json", default="on")}
+    try:
+        target.wait_ready()
+        connect, in_sync, flipped, status = FLEET_WALK
+        run(connect, values, env)
+        assert "nothing to do" in run(in_sync, values, env).stdout
+        unleash.switch(FLAG, True)
+        assert f"{FLAG}: applied (apply)" in run(flipped, values, env).stdout
+        assert "in-sync" in run(status, values, env).stdout
+        assert cli_json("status")["page_flags"][FLAG] is True
+        assert cli_json("fleet", "disconnect")["disconnected"]["kind"] == "unleash"
+
+        for r in FLEET_RUNS[:-1]:
+            run(r, values, env)
+        run(FLEET_RUNS[3], values, env)  # connected again for --watch
+        watch = subprocess.Popen(argv_of(FLEET_RUNS[-1].line, values), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, text=True, cwd=REPO, env=env)
+        try:
+            assert watch.stdout is not None and "fleet: connected" in watch.stdout.readline()
+            watch.send_signal(signal.SIGTERM)
+            assert watch.wait(30) == 0
+            assert "Traceback" not in (watch.stderr.read() if watch.stderr else "")
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait(10)
+    finally:
+        target.kill()
+        stop_holder(profile)

@@ -17,6 +17,7 @@ write at once; the schema is versioned with ``PRAGMA user_version`` and migrated
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import getpass
 import json
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 DB_NAME = "history.sqlite3"
 KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export")
-HOWS = ("cli", "tray", "console", "api")
+HOWS = ("cli", "tray", "console", "api", "fleet")
 Outcome = Literal["ok", "failed"]
 ROLLBACK_TYPE = "Level 1: Feature Flag Toggle"
 MARKDOWN_HEADER = "| Date | Version | Issue | Rollback Type | Resolution |"
@@ -74,6 +75,7 @@ _MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _default_how = "cli"
+_how_here: contextvars.ContextVar[str | None] = contextvars.ContextVar("flagdeck_history_how", default=None)
 
 
 def set_default_how(how: str) -> None:
@@ -85,7 +87,21 @@ def set_default_how(how: str) -> None:
 
 
 def default_how() -> str:
-    return _default_how
+    return _how_here.get() or _default_how
+
+
+@contextlib.contextmanager
+def recorded_as(how: str) -> Iterator[None]:
+    """Rows written inside the block (this thread or task only) say ``how``: the fleet agent's
+    writes and rollbacks go through the one write path and are recorded as ``fleet``, whichever
+    process (CLI or tray) runs the agent."""
+    if how not in HOWS:
+        raise UsageError(f"unknown history source {how!r}", hint=f"one of {', '.join(HOWS)}")
+    token = _how_here.set(how)
+    try:
+        yield
+    finally:
+        _how_here.reset(token)
 
 
 class TargetLike(Protocol):
@@ -245,7 +261,7 @@ def record(
     message, clean = _redact(target, message, details)
     row = (
         datetime.now(UTC).isoformat(timespec="milliseconds"), current_user(), socket.gethostname(), kind,
-        target.name if target else "", target.slug if target else "", how or _default_how, outcome,
+        target.name if target else "", target.slug if target else "", how or default_how(), outcome,
         message, before, after, version,
         dumps(clean, sort_keys=True),
         dumps([str(a) for a in artifacts]),

@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str | ModuleType] = [
     "notify_cmd",
     "perf_cmd",
     "tray_cmd",
+    "fleet_cmd",
 ]
 
 

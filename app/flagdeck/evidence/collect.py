@@ -202,7 +202,8 @@ def _artifacts(coll: Collection) -> None:
     groups = [("perf", files.data_dir_artifacts(coll.target, "perf")),
               ("verify", files.data_dir_artifacts(coll.target, "verify")),
               ("checklists", files.data_dir_artifacts(coll.target, "checklists")),
-              ("rollbacks", files.rollback_records(coll.target))]
+              ("rollbacks", files.rollback_records(coll.target)),
+              ("fleet", files.data_dir_artifacts(coll.target, "fleet"))]
     absent = []
     for section, found in groups:
         for art in found:

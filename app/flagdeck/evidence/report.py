@@ -158,7 +158,7 @@ def render(payload: dict[str, bytes], redaction: RedactionReport, bag_name: str)
 
     # --- results of other parts
     for section, label in (("verify", "Verification and trigger board"), ("checklists", "Checklists"),
-                           ("rollbacks", "Rollbacks")):
+                           ("rollbacks", "Rollbacks"), ("fleet", "Fleet (the team's flag engine)")):
         paths = sorted(p for p in payload if p.startswith(section + "/") and p.endswith(".json"))
         if paths:
             out.append(f"<h2>{label}</h2>")

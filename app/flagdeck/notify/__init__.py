@@ -36,8 +36,8 @@ from flagdeck.notify.http import DeliveryError, post
 from flagdeck.notify.outbox import DeliveryResult, Message
 from flagdeck.notify.payload import RollbackSummary, Step, build, headline, summary_from_rollback
 
-__all__ = ["Delivery", "DeliveryResult", "NotifyStatus", "RollbackSummary", "Step", "remove", "resume_pending",
-           "rollback_done", "send_test", "setup", "status", "summary_from_rollback"]
+__all__ = ["Delivery", "DeliveryResult", "NotifyStatus", "RollbackSummary", "Step", "event_done", "remove",
+           "resume_pending", "rollback_done", "send_test", "setup", "status", "summary_from_rollback"]
 
 DEFAULT_EXIT_WAIT = 5.0
 
@@ -143,6 +143,22 @@ def rollback_done(summary: RollbackSummary | dict[str, Any]) -> Delivery | None:
     title = headline(summary)
     bodies = {kind: build(kind, summary) for kind in {h.kind for h in hooks}}
     queued = [outbox.enqueue(h.name, "rollback", title, bodies[h.kind]) for h in hooks]
+    return Delivery(lambda: [outbox.deliver(p) for p in queued], wait_at_exit=True)
+
+
+def event_done(event: str, title: str, body: Callable[[str], dict[str, Any]]) -> Delivery | None:
+    """Queue an alert of another kind than a rollback (the fleet agent's outcomes) for every
+    webhook, as :func:`rollback_done` does: ``body(kind)`` builds the webhook body of a kind
+    (``slack`` or ``json``), its free text already scrubbed. Never raises into the caller."""
+    try:
+        hooks = config.load()
+    except FlagdeckError as exc:
+        print(f"flagdeck: team alert not queued: {exc}", file=sys.stderr)
+        return None
+    if not hooks:
+        return None
+    bodies = {kind: body(kind) for kind in {h.kind for h in hooks}}
+    queued = [outbox.enqueue(h.name, event, title, bodies[h.kind]) for h in hooks]
     return Delivery(lambda: [outbox.deliver(p) for p in queued], wait_at_exit=True)
 
 

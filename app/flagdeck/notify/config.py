@@ -91,8 +91,9 @@ def display_url(url: str) -> str:
 # --- keyring ---------------------------------------------------------------------------------------
 
 
-def _backend() -> Any:
-    """The keyring backend flagdeck may store a secret in; UsageError (exit 2) when there is none."""
+def _backend(what: str = "the webhook URL") -> Any:
+    """The keyring backend flagdeck may store a secret in (``what``: the secret, for the message);
+    UsageError (exit 2) when there is none. The fleet's Unleash token uses it too."""
     try:
         import keyring
         from keyring.backends import fail
@@ -106,7 +107,7 @@ def _backend() -> Any:
     except Exception:
         priority = 0.0
     if isinstance(backend, fail.Keyring) or not inner or priority <= 0:
-        raise UsageError("no usable OS keyring to keep the webhook URL in", hint=_KEYRING_HINT)
+        raise UsageError(f"no usable OS keyring to keep {what} in", hint=_KEYRING_HINT)
     chosen = bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
     if not chosen:
         try:

@@ -128,6 +128,7 @@ class FlagdeckApp:
         icon_path = _icon_file()
         self.autostart = backend(icon=icon_path)
         self.tray: Any = None
+        self.fleet: Any = None  # ui.fleet_watch.FleetWatch: targets following a fleet source
         self.console: Any = None
         self.notifier: Any = None
         self.server: Any = None
@@ -154,6 +155,7 @@ class FlagdeckApp:
         if self.handle_signals:
             self._signals = _SignalWaker(self.quit)
         self.session.notified.connect(self._notify)
+        self._start_fleet()
         self._show_shell()
         self.session.start()
         if self.opts.demo_fault:
@@ -188,6 +190,7 @@ class FlagdeckApp:
         from flagdeck.ui.tray import Tray
 
         self.tray = Tray(self.session, self.flows, self.autostart, self.open_console, self.quit)
+        self.tray.fleet = self.fleet
         self.tray.show()
         self.notifier = TrayNotifier(self.tray.icon)
         QTimer.singleShot(0, self._report_shown)
@@ -196,6 +199,16 @@ class FlagdeckApp:
         self._apply_theme()
         log.info("tray icon shown %.3f s after start (platform %s)", time.monotonic() - self.started,
                  self.app.platformName())
+
+    def _start_fleet(self) -> None:
+        """Follow the targets connected to a fleet source (none: nothing of it is imported)."""
+        from flagdeck.fleet.connection import all_connections
+
+        if all_connections():
+            from flagdeck.ui.fleet_watch import FleetWatch
+
+            self.fleet = FleetWatch(self._notify)
+            self.fleet.start()
 
     # --- the console --------------------------------------------------------------------------------
 
@@ -247,6 +260,8 @@ class FlagdeckApp:
 
     def shutdown(self) -> None:
         self.session.stop()
+        if self.fleet is not None:
+            self.fleet.stop()
         if self.server is not None:
             self.server.close()
         if self.tray is not None:

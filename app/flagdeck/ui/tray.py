@@ -30,6 +30,8 @@ RECENT_BACKUPS = 5
 
 
 class Tray(QObject):
+    fleet: Any = None  # ui.fleet_watch.FleetWatch, set by the app when it runs one
+
     def __init__(self, session: TargetSession, flows: Flows, autostart: Autostart,
                  open_console: Callable[[str | None, dict[str, Any] | None], None], quit_app: Callable[[], None],
                  parent: QObject | None = None) -> None:
@@ -161,6 +163,9 @@ class Tray(QObject):
                      tip=f"{session.exclusive} is running" if write_running else "")
         self._backups_menu(enabled=shape is not FlagShape.NOT_FOUND)
         self.menu.addSeparator()
+        if self.fleet is not None and self.fleet.views:
+            self.fleet.add_to(self.menu)
+            self.menu.addSeparator()
 
         console = self._action("Open &console", "console", lambda: self.open_console(None, None))
         self.menu.setDefaultAction(console)
