@@ -149,6 +149,24 @@ def test_not_ready_is_refused_before_anything(demo: tuple[demo_repo.DemoRepo, Pa
     same(before, state(repo, profile))
 
 
+def at_terminal(args: list[str], answers: str) -> subprocess.CompletedProcess[str]:
+    """``flagdeck ARGS`` with a terminal as stdin holding ``answers`` (typed ahead: each question
+    reads its line); stdout and stderr are captured."""
+    import pty
+    import sys
+
+    from tests.conftest import REPO
+
+    main_fd, tty_fd = pty.openpty()
+    try:
+        os.write(main_fd, answers.encode())
+        return subprocess.run([sys.executable, "-m", "flagdeck", *args], stdin=tty_fd, capture_output=True,
+                              text=True, timeout=120, cwd=REPO, env=dict(os.environ))
+    finally:
+        os.close(main_fd)
+        os.close(tty_fd)
+
+
 def _levels_preset(user_dirs: Path, profile: Path, repo: demo_repo.DemoRepo) -> None:
     """A user preset on the demo's profile and repository whose Level 3 runs the repository's real
     test suite but deploys nothing (no app to restart: the run ends unverified, offline)."""
@@ -175,9 +193,21 @@ def test_level3_keeps_the_deleted_branch_and_carries_the_level(demo: tuple[demo_
     repo, profile = demo
     _levels_preset(user_dirs, profile, repo)
     tip = git(repo.work, "rev-parse", f"refs/heads/{demo_repo.FEATURE}")
-    proc = run_cli("--json", "--target", "levels", "rollback", "--level", "3", "--yes")
+    # At a terminal, the branch deletion wants the branch name typed back: a wrong one stops the run
+    # there, nothing deleted; --resume asks again.
+    first = at_terminal(["--json", "--target", "levels", "rollback", "--level", "3"], "feature/other\n")
+    assert first.returncode == 2 and "Traceback" not in first.stderr, first.stderr
+    assert f"type the branch name ({demo_repo.FEATURE}) to delete it" in first.stderr
+    stopped = json.loads(first.stdout)
+    assert stopped["outcome"] == "stopped" and [s["status"] for s in stopped["steps"][:3]] == [
+        "done", "done", "declined"]
+    assert git(repo.work, "rev-parse", f"refs/heads/{demo_repo.FEATURE}") == tip
+    assert git(repo.remote, "rev-parse", f"refs/heads/{demo_repo.FEATURE}") == tip
+    proc = at_terminal(["--json", "--target", "levels", "rollback", "--resume", stopped["id"]],
+                       f"{demo_repo.FEATURE}\ny\ny\n")  # the branch name, the artifacts, the deploy
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     result = json.loads(proc.stdout)
+    assert result["id"] == stopped["id"]
     assert result["level"] == 3 and result["outcome"] == "unverified"  # closed app: checked by a person
     steps = {s["id"]: s for s in result["steps"]}
     assert all(s["status"] == "done" for s in steps.values()), steps
