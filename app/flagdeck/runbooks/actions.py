@@ -147,7 +147,7 @@ def bundle(w: Work) -> str:
     from flagdeck.evidence import export
 
     result = export.export(w.target, out=paths.sub_dir("evidence") / f"{w.rollback_id}-level{w.plan.level}.zip",
-                           window=1.0, argv=["flagdeck", "rollback", "--level", str(w.plan.level)])
+                           window=0.25, argv=["flagdeck", "rollback", "--level", str(w.plan.level)])
     w.bundle = str(result.path)
     return f"evidence bundle {result.path}"
 

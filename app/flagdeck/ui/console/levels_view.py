@@ -149,7 +149,7 @@ class LevelsDialog(QDialog):
         self.steps = QTreeWidget()
         self.steps.setColumnCount(4)
         self.steps.setHeaderLabels(["Step / command", "Status", "Time", "Detail"])
-        self.steps.setColumnWidth(0, 470)
+        self.steps.setColumnWidth(0, 520)
         self.steps.setColumnWidth(1, 100)
         self.steps.setColumnWidth(2, 70)
         self.steps.setAlternatingRowColors(True)
