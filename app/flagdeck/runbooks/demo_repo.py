@@ -93,7 +93,7 @@ def create() -> DemoRepo:
     _git(base, "init", "-q", "--bare", "-b", "main", str(remote))
     _git(base, "init", "-q", "-b", "main", str(work))
     for key, value in (("user.name", "Demo Studio developer"), ("user.email", "dev@demo-studio.invalid"),
-                       ("commit.gpgsign", "false")):
+                       ("commit.gpgsign", "false"), ("core.hooksPath", ".git/hooks")):  # no global hooks
         _git(work, "config", key, value)
     _git(work, "remote", "add", "origin", str(remote))
 
