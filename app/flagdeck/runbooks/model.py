@@ -10,8 +10,9 @@ StepStatus = Literal["pending", "running", "done", "failed", "skipped", "decline
 CommandStatus = Literal["pending", "running", "done", "failed", "skipped"]
 Confirm = Literal["none", "yes", "branch"]
 # verified: every step done and the checks passed; unverified: done, but the app could not be
-# checked; failed: a step or a check failed; stopped: not confirmed or interrupted (resumable)
-Outcome = Literal["verified", "unverified", "failed", "stopped", "planned"]
+# checked; failed: a step or a check failed; stopped: not confirmed or interrupted (resumable);
+# running: what the record says while the run goes on (after a crash: resumable too)
+Outcome = Literal["verified", "unverified", "failed", "stopped", "planned", "running"]
 
 
 @dataclass

@@ -14,21 +14,32 @@ ends writes the row in its document/record step, with the evidence bundle.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flagdeck import paths
-from flagdeck.errors import CheckFailed, ExitCode, FlagdeckError, NeedsConfirmation, RepoNotReady, UsageError
+from flagdeck.errors import (
+    CheckFailed,
+    ExitCode,
+    FlagdeckError,
+    NeedsConfirmation,
+    RepoNotReady,
+    TargetBusy,
+    UsageError,
+)
 from flagdeck.private_files import read_json, write_bytes
 from flagdeck.rollback import record
 from flagdeck.runbooks import ROLLBACK_TYPES, actions, budget_text, commands
 from flagdeck.runbooks.git import Repo
 from flagdeck.runbooks.model import Command, LevelPlan, Outcome, Step
+from flagdeck.target_lock import target_lock
 from flagdeck.targets.resolve import Target
 from flagdeck.verify.context import Baseline
 from flagdeck.verify.result import VerifyReport, now_iso
@@ -64,7 +75,7 @@ class LevelResult:
     target: Target
     started: str
     seconds: float = 0.0  # every attempt together
-    outcome: Outcome = "failed"
+    outcome: Outcome = "running"
     head: str | None = None  # Level 2: HEAD after the run (the revert commit, or a later fix)
     error: FlagdeckError | None = None
     record_path: str = ""
@@ -102,7 +113,8 @@ class LevelResult:
             "error": self.error.as_dict() if self.error else None, "record": self.record_path,
             "notes": self.notes, "manual": self.manual, "attempts": self.attempts, "baseline": self.baseline,
             "version": self.version,
-            "resume": f"flagdeck rollback --resume {self.id}" if self.outcome in ("failed", "stopped") else None,
+            "resume": f"flagdeck rollback --resume {self.id}" if self.outcome in ("failed", "stopped", "running")
+            else None,
         }
 
 
@@ -142,6 +154,7 @@ class _Runner:
         self.t0 = time.monotonic()
         attempt = {"started": now_iso(), "seconds": 0.0, "from_step": None}
         self.result.attempts.append(attempt)
+        self.result.outcome, self.result.error = "running", None
         stop: BaseException | None = None
         try:
             for step in self.plan.steps:
@@ -393,12 +406,28 @@ class _Runner:
 # --- entry points ---------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _one_run_per_repo(repo: str, level: int) -> Iterator[None]:
+    """One Level-2/3 run per repository at a time (another one, or a resume of the same record,
+    is refused at once: exit 3)."""
+    slug = "repo-" + hashlib.sha256(str(Path(repo).resolve()).encode()).hexdigest()[:12]
+    try:
+        with target_lock(slug, wait=0, purpose=f"rollback --level {level} in {repo}"):
+            yield
+    except TargetBusy as exc:
+        if "another flagdeck" not in exc.message:
+            raise
+        raise TargetBusy(f"another Level 2/3 run works on {repo} ({exc.message.split(' is writing')[0]})",
+                         hint="wait for it to end; a run that stopped carries on with --resume ID") from None
+
+
 def start(plan: LevelPlan, target: Target, *, confirm: Confirmer, progress: Progress | None = None,
           output: Output | None = None, note: str | None = None) -> LevelResult:
     """Run ``plan`` as a new rollback record."""
-    rid, folder = record.new_record_dir()
-    result = LevelResult(rid, plan, target, now_iso())
-    return _Runner(result, folder, confirm=confirm, progress=progress, output=output, note=note).run()
+    with _one_run_per_repo(plan.repo, plan.level):
+        rid, folder = record.new_record_dir()
+        result = LevelResult(rid, plan, target, now_iso())
+        return _Runner(result, folder, confirm=confirm, progress=progress, output=output, note=note).run()
 
 
 def load(rollback_id: str) -> dict[str, Any]:
@@ -438,4 +467,5 @@ def resume(rollback_id: str, target: Target, *, confirm: Confirmer, progress: Pr
         if step.status in ("failed", "declined", "running"):
             step.status = "pending"
     folder = paths.data_dir() / "rollbacks" / result.id
-    return _Runner(result, folder, confirm=confirm, progress=progress, output=output, note=note).run()
+    with _one_run_per_repo(plan.repo, plan.level):
+        return _Runner(result, folder, confirm=confirm, progress=progress, output=output, note=note).run()
