@@ -1,19 +1,21 @@
-"""``rollback --level 2|3`` (and ``--resume ID``): the plan, the questions, the streamed run."""
+"""``rollback --level 2|3`` (and ``--resume ID``): the plan, the questions, the streamed run.
+
+Registering the options imports nothing but argparse and the level names; the runbooks package
+loads when a Level-2/3 command runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
-from flagdeck.cli.verify_cmd import render_report
 from flagdeck.errors import ExitCode, NeedsConfirmation, UsageError
 from flagdeck.runbooks import ROLLBACK_TYPES, budget_text
-from flagdeck.runbooks import plan as levels_plan
-from flagdeck.runbooks import run as levels_run
-from flagdeck.runbooks.commands import display
-from flagdeck.runbooks.model import LevelPlan, Step
+
+if TYPE_CHECKING:  # registering the options loads nothing more; running the command does
+    from flagdeck.cli.context import Context
+    from flagdeck.runbooks import run as levels_run
+    from flagdeck.runbooks.model import LevelPlan, Step
 
 LEVEL1_ONLY = ("flag", "no_reload", "restart", "watch", "thorough")
 LEVELS_ONLY = ("repo", "to", "branch", "remote", "resume")
@@ -114,6 +116,10 @@ def _reporters(ctx: Context, plan: LevelPlan) -> tuple[levels_run.Progress, leve
 
 
 def cmd_levels(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.runbooks import plan as levels_plan
+    from flagdeck.runbooks import run as levels_run
+    from flagdeck.runbooks.model import LevelPlan
+
     target = ctx.target()
     confirm = confirmer(ctx, args.yes)
     if args.resume:
@@ -168,6 +174,9 @@ def _exit(ctx: Context, result: levels_run.LevelResult) -> None:
 
 
 def render_result(r: levels_run.LevelResult) -> str:
+    from flagdeck.cli.verify_cmd import render_report
+    from flagdeck.runbooks.commands import display
+
     plan = r.plan
     lines = [f"{ROLLBACK_TYPES[r.level]} {r.id}: {r.outcome.upper()} in {r.seconds:.1f} s "
              f"(budget {budget_text(r.level)}{', OVER' if r.over_budget else ''}), repository {plan.repo}"]

@@ -18,7 +18,6 @@ from typing import Any
 
 from flagdeck import __version__
 from flagdeck.evidence.redact import RedactionReport
-from flagdeck.history import ROLLBACK_TYPE
 from flagdeck.storage import json_edit
 
 _CSS = """
@@ -108,6 +107,8 @@ def _results_html(name: str, data: Any) -> str:
 
 def _titled(name: str, data: Any) -> str:
     """A results file's heading: its path, and which rollback it records (Level 1, 2 or 3)."""
+    from flagdeck.history import ROLLBACK_TYPE
+
     kind = data.get("rollback_type") if isinstance(data, dict) else None
     if not kind and isinstance(data, dict) and name.startswith("rollbacks/") and data.get("flag"):
         kind = ROLLBACK_TYPE
