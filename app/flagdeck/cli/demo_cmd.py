@@ -96,6 +96,8 @@ def _demo_level(args: argparse.Namespace, ctx: Context) -> Any:
     """``demo --level 2|3``: runs straight through in the terminal (the console's guided view shows
     the same run from the Rollback page)."""
     from flagdeck.cli.levels_cmd import render_result as render_level
+    from flagdeck.cli.rollback_cmd import render_result as render_level1
+    from flagdeck.cli.verify_cmd import render_board as render_triggers
     from flagdeck.runbooks.demo_levels import run_demo_level
 
     say = ctx.info
@@ -117,9 +119,9 @@ def _demo_level(args: argparse.Namespace, ctx: Context) -> Any:
     def render(r: Any) -> str:
         lines = [f"demo target started in {r.started_seconds:.1f} s on release 1.1.0 of {r.repo} (fault {r.fault})", ""]
         if r.board:
-            lines += [render_board(r.board), ""]
+            lines += [render_triggers(r.board), ""]
         if r.level1:
-            lines += ["Level 1 first:", render_result(r.level1), ""]
+            lines += ["Level 1 first:", render_level1(r.level1), ""]
         if r.result:
             lines += [render_level(r.result), ""]
         word = "VERIFIED" if r.ok else "NOT verified"
