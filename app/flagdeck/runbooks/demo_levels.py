@@ -5,7 +5,7 @@
 2. start the demo target on that build (unified path on, the ``--fault`` of the incident);
 3. Level 2: show the trigger board, try Level 1, see its verification fail (the bad build ignores
    the localStorage override), escalate: revert, build, deploy (restart), verify, document, alert.
-   Level 3: show the trigger board, then the full rollback on the repository and its remote;
+   Level 3 (planned, not an emergency): the full rollback on the repository and its remote;
 4. stop the target (unless asked to keep it). Verified only when the last level's checks passed.
 """
 
@@ -79,9 +79,9 @@ def run_demo_level(level: int, *, fault: str, keep_running: bool = False, seed_m
     install_bad_release(repo, say)
     target, result.started_seconds = demo_scenario.start_incident(fault, seed_messages, say, app_dir=repo.app_dir)
     try:
-        say("checking the triggers...")
-        result.board = check(target)
         if level == 2:
+            say("checking the triggers...")
+            result.board = check(target)
             say("Level 1 first: the flag off, reload, verify...")
             result.level1 = run_level1(rollback_plan.prepare(target), progress=step,
                                        note=f"flagdeck demo --level 2, fault {fault}")
