@@ -53,16 +53,18 @@ def read_local_storage(profile: Path, key: str) -> str | None:
 
 
 def test_faults_parse() -> None:
-    faults = parse_faults(["slow=1.8", "error-rate=0.25", "leak=5", "crash-on-start=2", "data-loss"])
+    faults = parse_faults(["slow=1.8", "error-rate=0.25", "leak=5", "crash-on-start=2", "data-loss",
+                           "flag-ignored"])
     assert (faults.slow, faults.error_rate, faults.leak_mb_per_min) == (1.8, 0.25, 5.0)
-    assert faults.crash_on_start and faults.crash_reloads == 2 and faults.data_loss
+    assert faults.crash_on_start and faults.crash_reloads == 2 and faults.data_loss and faults.flag_ignored
     assert faults.to_page() == {"slow": 1.8, "errorRate": 0.25, "leakMbPerMin": 5.0, "crashOnStart": True,
-                                "dataLoss": True}
+                                "dataLoss": True, "flagIgnored": True}
     assert not parse_faults([]).any
 
 
 @pytest.mark.parametrize("spec", ["slow", "slow=0.5", "slow=x", "error-rate=1.5", "leak=0", "leak=-1",
-                                  "crash-on-start=-1", "crash-on-start=99", "data-loss=1", "boom"])
+                                  "crash-on-start=-1", "crash-on-start=99", "data-loss=1", "flag-ignored=1",
+                                  "boom"])
 def test_bad_fault_is_a_usage_error(spec: str) -> None:
     with pytest.raises(UsageError):
         parse_faults([spec])

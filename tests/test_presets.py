@@ -25,6 +25,20 @@ def test_shipped_presets() -> None:
     assert cherry.error_logs == ("app-error.*.log",)
 
 
+def test_shipped_runbooks() -> None:
+    """Cherry Studio's [runbook] is its rollback runbook's commands; the demo ships its own."""
+    cherry = presets.get("cherry-studio").runbook
+    assert cherry is not None and cherry.repo is None  # --repo required
+    assert [c.argv for c in cherry.level2.build] == [("yarn", "build:check"), ("yarn", "build")]
+    assert [(c.argv, c.when_script) for c in cherry.level3.test] == [
+        (("yarn", "test"), None), (("yarn", "test:e2e"), "test:e2e")]
+    assert cherry.feature_branch == "feature/unified-db-service" and cherry.main_branch == "main"
+    assert "src/renderer/src/services/db/" in cherry.artifacts
+    demo = presets.get("demo").runbook
+    assert demo is not None and demo.repo and demo.level2.deploy and demo.level3.test
+    assert presets.get("chromium").runbook is None
+
+
 def test_cherry_studio_paths_on_linux(user_dirs: Path) -> None:
     cherry = presets.get("cherry-studio")
     dirs = locate.candidate_dirs(cherry)
@@ -85,6 +99,17 @@ BROKEN_PRESETS = [
     ('name = "x"\n[[flags]]\nname = "F"\ndefault = "no"', "flags[0].default must be a boolean"),
     ('name = "x"\n[[flags]]\nname = "F"\ntype = "number"\ndefault = true', "flags[0].default must be a number"),
     ("name = 5", "name must be a string, not an integer"),
+    ('name = "x"\nrunbook = 1', "runbook must be a table ([runbook]), not an integer"),
+    ('name = "x"\n[runbook]\nrepo = 5', "runbook.repo must be a string, not an integer"),
+    ('name = "x"\n[runbook]\nartifact = ["a"]', "unknown key runbook.artifact"),
+    ('name = "x"\n[runbook]\nlevel2 = 3', "runbook.level2 must be a table ([runbook.level2]), not an integer"),
+    ('name = "x"\n[runbook.level2]\nbuild = "yarn build"', "runbook.level2.build must be an array of commands"),
+    ('name = "x"\n[runbook.level2]\nbuild = [["yarn", 5]]', "runbook.level2.build[0] must be a non-empty array"),
+    ('name = "x"\n[runbook.level2]\ndeploy = [[]]', "runbook.level2.deploy[0] must be a non-empty array"),
+    ('name = "x"\n[runbook.level3]\ntest = [{run = ["yarn"], when = "x"}]', "unknown key runbook.level3.test[0].when"),
+    ('name = "x"\n[runbook.level3]\ntest = [{when_script = "x"}]', "runbook.level3.test[0].run must be a non-empty"),
+    ('name = "x"\n[runbook.level2]\nrestart_app = "yes"', "runbook.level2.restart_app must be a boolean, not a string"),
+    ('name = "x"\n[runbook.level3]\nmanual = [1]', "runbook.level3.manual must be an array of strings"),
 ]
 
 

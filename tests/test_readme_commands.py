@@ -100,7 +100,10 @@ HISTORY = "history [--kind K] [--since D] [--markdown]"
 NOTIFY_SETUP = "notify setup --url URL [--kind slack|json]"
 NOTIFY = "notify test|status|retry|remove"
 TRAY = "tray [--hidden]"
-DEMO = "demo [--fault SPEC] [--keep-running]"
+DEMO = "demo [--fault SPEC] [--level 1|2|3] [--keep-running]"
+LEVEL2 = "rollback --level 2 [--repo DIR] [--to COMMIT] [--dry-run] [--yes] [--note T]"
+LEVEL3 = "rollback --level 3 [--repo DIR] [--branch NAME] [--remote NAME] [--dry-run] [--yes]"
+RESUME = "rollback --resume ID [--yes]"
 DEMO_TARGET = ("demo-target [--profile-dir D] [--debug-port N] [--fault SPEC] [--seed-messages N] "
                "[--env VITE_NAME=VALUE]")
 FLEET_FLAGD = "fleet connect flagd --file PATH"
@@ -201,6 +204,20 @@ DEMO_RUNS = [
     Run(DEMO, "demo --fault slow=1.8 --keep-running"),
 ]
 
+# Level 2 and 3 on the demo's own git repository (what `demo --level 2` made), headless. {repo} is
+# that repository, {good} its first commit, {level_id} the Level-2 run the demo finished.
+LEVEL_RUNS = [
+    Run("./flagdeck.sh demo --level 2", "./flagdeck.sh demo --level 2"),
+    Run("flagdeck rollback --level 2 --dry-run", "rollback --level 2 --dry-run"),
+    Run(LEVEL2, "rollback --level 2 --repo {repo} --to {good} --dry-run --note 'readme: planned only'"),
+    Run("flagdeck rollback --level 2", "rollback --level 2", codes=(2,)),  # asks; stdin is not a terminal
+    Run("flagdeck rollback --level 3 --dry-run", "rollback --level 3 --dry-run"),
+    Run(LEVEL3, "rollback --level 3 --repo {repo} --branch feature/unified-db-service --remote origin --dry-run"),
+    Run("flagdeck rollback --resume ID", "rollback --resume {level_id}", codes=(2,)),  # it ended: nothing to resume
+    Run(RESUME, "rollback --resume {level_id} --yes", codes=(2,)),
+    Run("./flagdeck.sh demo --level 3", "./flagdeck.sh demo --level 3"),
+]
+
 TARGET_RUNS = [
     Run(DEMO_TARGET, "demo-target --profile-dir {tmp}/own --debug-port {free_port} --fault data-loss "
                      "--seed-messages 300 --env VITE_USE_UNIFIED_DB_SERVICE=true"),
@@ -241,7 +258,7 @@ ALL_RUNS = [*OFFLINE, *LIVE, *NOTIFY_RUNS, *DESKTOP, *DEMO_RUNS, *TARGET_RUNS, *
 
 
 def test_every_readme_form_is_run() -> None:
-    shown, run = readme_forms(), {r.form for r in ALL_RUNS}
+    shown, run = readme_forms(), {r.form for r in [*ALL_RUNS, *LEVEL_RUNS]}
     assert not shown - run, f"README forms no run here exercises (add one): {sorted(shown - run)}"
     assert not run - shown, f"runs of forms the README no longer shows: {sorted(run - shown)}"
 
@@ -402,6 +419,17 @@ def test_demo_forms(user_dirs: Path) -> None:
             proc = run(r, {})
             assert "rollback VERIFIED" in proc.stdout, proc.stdout[-2000:]
         assert process.lock_holder(profile / "Local Storage" / "leveldb" / "LOCK") is not None  # --keep-running
+        repo = user_dirs / "data" / "demo-repo" / "demo-studio"
+        values: dict[str, Any] = {"repo": repo}
+        for r in LEVEL_RUNS:
+            if repo.is_dir() and "{good}" in r.line:
+                values["good"] = subprocess.run(["git", "rev-list", "--max-parents=0", "HEAD"], cwd=repo,
+                                                capture_output=True, text=True, check=True).stdout.strip()
+            if "{level_id}" in r.line:
+                values["level_id"] = cli_json("history", "--kind", "rollback")[0]["details"]["rollback_id"]
+            proc = run(r, values)
+            if r.line.startswith("./flagdeck.sh demo --level"):
+                assert "rollback VERIFIED" in proc.stdout, proc.stdout[-2000:]
     finally:
         stop_holder(profile)
 

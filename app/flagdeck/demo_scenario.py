@@ -61,12 +61,16 @@ def _stop_running(target: Target, say: Say) -> None:
         launch.close_gracefully(holder.pid, target.lock_file, port=target.debug_port)
 
 
-def start_incident(fault: str, seed_messages: int | None, say: Say) -> tuple[Target, float]:
-    """Start the target with the unified path on (build env) and ``fault``; returns its Target."""
+def start_incident(fault: str, seed_messages: int | None, say: Say, *, app_dir: Any = None) -> tuple[Target, float]:
+    """Start the target with the unified path on (build env) and ``fault``; returns its Target.
+
+    ``app_dir``: serve that build of the web app instead (the demo repository's bad release, which
+    turns the unified path on itself)."""
     profile = _profile_dir()
     port = launch.free_port()
     argv = [sys.executable, "-m", "flagdeck.demo_target", "--profile-dir", str(profile),
-            "--debug-port", str(port), "--env", f"VITE_{FLAG}=true", "--fault", fault]
+            "--debug-port", str(port), "--fault", fault]
+    argv += ["--app-dir", str(app_dir)] if app_dir is not None else ["--env", f"VITE_{FLAG}=true"]
     if seed_messages:
         argv += ["--seed-messages", str(seed_messages)]
     if (profile / "Local Storage" / "leveldb").is_dir():

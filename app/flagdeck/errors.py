@@ -75,6 +75,13 @@ class NeedsConfirmation(UsageError):
     kind = "needs-confirmation"
 
 
+class RepoNotReady(UsageError):
+    """A Level-2/3 rollback refused before anything happened: a dirty work tree, a detached HEAD
+    where a branch is needed, a missing remote or branch."""
+
+    kind = "repo-not-ready"
+
+
 class TargetBusy(FlagdeckError):
     """The running app (or another flagdeck) holds the storage."""
 

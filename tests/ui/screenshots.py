@@ -6,6 +6,7 @@ triggers fire, a rollback runs to verified, a backup is diffed, a comparison and
 run) and saves what each step looks like::
 
     .venv/bin/python -m tests.ui.screenshots [--out docs/screenshots] [--only flags,rollback]
+    .venv/bin/python -m tests.ui.screenshots --levels   # only the guided Level 2 view
 
 Everything lives in a temporary folder (FLAGDECK_DATA_DIR, FLAGDECK_CONFIG_DIR, HOME).
 """
@@ -71,6 +72,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
     ap.add_argument("--seed-messages", type=int, default=600)
     ap.add_argument("--perf-runs", type=int, default=4)
+    ap.add_argument("--levels", action="store_true",
+                    help="only console-levels.png: the guided Level 2 on the demo's git repository")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +87,11 @@ def main() -> int:
     from tests.ui.xserver import XSession
 
     x = XSession.start(tray=True)
+    if args.levels:
+        try:
+            return shoot_levels(x, out, args)
+        finally:
+            x.stop()
     demo = DemoTarget.start(work / "profile", "--seed-messages", str(args.seed_messages), "--fault", "data-loss",
                             home=work / "demo-home")
     try:
@@ -228,6 +236,50 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
     shots.append(state_sheet(out / "tray-states.png"))
     shell.shutdown()
     print(f"{len(shots)} screenshots in {out}")
+    return 0
+
+
+def shoot_levels(x: Any, out: Path, args: argparse.Namespace) -> int:
+    """The guided Level 2 view after a run on the demo's repository: the bad release reverted,
+    built, deployed, verified (the demo target in flagdeck's own demo folder, as `demo --level 2`)."""
+    from PySide6.QtWidgets import QApplication
+
+    from flagdeck import demo_scenario
+    from flagdeck.runbooks import demo_repo
+    from flagdeck.runbooks.demo_levels import install_bad_release
+    from flagdeck.targets import launch, process
+    from flagdeck.targets.resolve import TargetOptions, resolve
+
+    repo = demo_repo.create()
+    install_bad_release(repo, print)
+    demo_scenario.start_incident("data-loss", args.seed_messages, print, app_dir=repo.app_dir)
+    app = QApplication(["flagdeck", "-platform", "xcb", "-display", x.display])
+    from flagdeck.ui.app import FlagdeckApp, TrayOptions
+    from flagdeck.ui.console.levels_view import LevelsDialog
+
+    shell = FlagdeckApp(app, TrayOptions(hidden=True, target=TargetOptions(target="demo")), handle_signals=False)
+    try:
+        assert shell.start()
+        wait_until(app, lambda: shell.session.snapshot is not None and shell.session.snapshot.status is not None,
+                   what="the first read")
+        shell.open_console("rollback", {"level": 2})
+        dialog = shell.console.pages["rollback"].findChild(LevelsDialog, "levels-2")
+        dialog.resize(*WINDOW)
+        dialog.ask_yes = lambda title, text: True
+        settle(app, 0.5)
+        dialog.start()
+        wait_until(app, lambda: dialog.result is not None, timeout=300, what="the Level 2 run")
+        dialog._items["test"].setExpanded(False)
+        dialog._items["capture"].setSelected(False)
+        settle(app, 1.0)
+        path = save(dialog, out / "console-levels.png")
+    finally:
+        shell.shutdown()
+        target = resolve(TargetOptions(target="demo"))
+        holder = process.lock_holder(target.lock_file)
+        if holder is not None:
+            launch.close_gracefully(holder.pid, target.lock_file)
+    print(f"1 screenshot: {path}")
     return 0
 
 

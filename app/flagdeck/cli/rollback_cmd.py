@@ -1,4 +1,4 @@
-"""``rollback`` (Level 1) and ``launch``."""
+"""``rollback`` (Level 1; ``--level 2|3`` in ``levels_cmd``) and ``launch``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli import durability
+from flagdeck.cli import durability, levels_cmd
 from flagdeck.errors import ExitCode, NeedsConfirmation
 
 if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    r = sub.add_parser("rollback", help="Level 1: capture state, set the flag false, reload, verify, record")
+    r = sub.add_parser("rollback", help="Level 1: capture state, set the flag false, reload, verify, record "
+                                        "(--level 2: code revert, --level 3: full rollback)")
     r.add_argument("--flag", metavar="NAME", help="the flag to turn off (default: the target's first boolean flag)")
     r.add_argument("--no-reload", action="store_true", help="live: write only; the page keeps the old value")
     r.add_argument("--restart", action="store_true",
@@ -26,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r.add_argument("--thorough", action="store_true", help="full verification instead of the fast pass")
     r.add_argument("--note", help="kept with the backup and the record (e.g. an incident link)")
     durability.add_options(r)
+    levels_cmd.add_options(r)
     r.set_defaults(func=cmd_rollback)
 
     la = sub.add_parser("launch", help="start (or restart) the target app with a loopback debug port")
@@ -35,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_rollback(args: argparse.Namespace, ctx: Context) -> Any:
+    if levels_cmd.wants_levels(args):
+        return levels_cmd.cmd_levels(args, ctx)
     from flagdeck.rollback import plan as rollback_plan
     from flagdeck.rollback.run import run
 

@@ -1,9 +1,11 @@
 """Fault specs of the demo target (``--fault SPEC``), parsed once and handed to the page as JSON.
 
-Every fault lives in the page's *unified* data path only (``resources/demo/js/paths/unified/``):
+Every fault but one lives in the page's *unified* data path only (``resources/demo/js/paths/unified/``):
 with ``USE_UNIFIED_DB_SERVICE`` off the original path runs and every fault is dormant, which is
-what a Level-1 rollback is supposed to prove. This module knows no Qt, so option errors are
-reported before QtWebEngine starts.
+what a Level-1 rollback is supposed to prove. ``flag-ignored`` is the exception: it breaks the flag
+itself (the page ignores the localStorage override), so a Level-1 rollback cannot work and only a
+code revert (Level 2) helps; a bad release of the demo's git repo carries it in ``js/release.js``.
+This module knows no Qt, so option errors are reported before QtWebEngine starts.
 
 Specs (combine freely, each at most once):
 
@@ -13,6 +15,7 @@ Specs (combine freely, each at most once):
 ``crash-on-start[=N]`` the renderer crashes at start-up (``chrome://crash``); the host reloads the
                        page after a crash at most N times (default 0: it stays crashed)
 ``data-loss``          unified reads drop messages and file blocks; unified sends lose attachments
+``flag-ignored``       the page ignores the ``featureFlags`` localStorage override (a broken flag)
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class FaultSet:
     crash_on_start: bool = False
     crash_reloads: int = 0
     data_loss: bool = False
+    flag_ignored: bool = False
     specs: tuple[str, ...] = field(default=())
 
     @property
@@ -51,6 +55,7 @@ class FaultSet:
             "leakMbPerMin": self.leak_mb_per_min,
             "crashOnStart": self.crash_on_start,
             "dataLoss": self.data_loss,
+            "flagIgnored": self.flag_ignored,
         }
 
 
@@ -98,9 +103,13 @@ def parse_faults(specs: list[str] | tuple[str, ...]) -> FaultSet:
             if arg is not None:
                 raise UsageError("--fault data-loss takes no value")
             fields["data_loss"] = True
+        elif name == "flag-ignored":
+            if arg is not None:
+                raise UsageError("--fault flag-ignored takes no value")
+            fields["flag_ignored"] = True
         else:
             raise UsageError(
                 f"unknown fault {raw!r} (known: slow=F, error-rate=P, leak=MB_PER_MIN, "
-                "crash-on-start[=N], data-loss)"
+                "crash-on-start[=N], data-loss, flag-ignored)"
             )
     return FaultSet(**fields, specs=tuple(s.strip() for s in specs))

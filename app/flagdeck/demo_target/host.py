@@ -83,7 +83,8 @@ class DemoHost(QObject):
         self.app = app
         self.opts = opts
         self.profile_dir = opts.profile_dir
-        self.url = QUrl.fromLocalFile(str(resource_file("demo", "index.html")))
+        index = opts.app_dir / "index.html" if opts.app_dir else resource_file("demo", "index.html")
+        self.url = QUrl.fromLocalFile(str(index))
         self.crashes = 0
         self.stopping = False
         self._port_lock = threading.Lock()

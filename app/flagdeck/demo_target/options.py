@@ -35,6 +35,7 @@ class DemoOptions:
     show: bool | None = None  # None: visible when a display exists
     quit_after: float | None = None
     argv: tuple[str, ...] = ()
+    app_dir: Path | None = None  # a build of the web app to serve (None: the shipped resources/demo)
 
 
 def default_profile_dir() -> Path:
@@ -64,7 +65,7 @@ def build_parser(prog: str = "flagdeck demo-target") -> argparse.ArgumentParser:
                         help="userData-like folder (default: <flagdeck data dir>/demo-target)")
     parser.add_argument("--debug-port", type=int, default=0, metavar="N", help="DevTools port on 127.0.0.1 (0: none)")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                        help="slow=F | error-rate=P | leak=MB_PER_MIN | crash-on-start[=N] | data-loss")
+                        help="slow=F | error-rate=P | leak=MB_PER_MIN | crash-on-start[=N] | data-loss | flag-ignored")
     parser.add_argument("--seed-messages", type=int, default=DEFAULT_SEED_MESSAGES, metavar="N",
                         help="messages seeded into IndexedDB on first start (default: %(default)s)")
     parser.add_argument("--env", action="append", default=[], metavar="VITE_NAME=VALUE",
@@ -74,6 +75,8 @@ def build_parser(prog: str = "flagdeck demo-target") -> argparse.ArgumentParser:
     shown.add_argument("--offscreen", dest="show", action="store_const", const=False,
                        help="render offscreen (default when there is no display)")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="exit cleanly after SECONDS")
+    parser.add_argument("--app-dir", type=Path, metavar="DIR",
+                        help="serve the web app from DIR (a build holding index.html; default: the shipped one)")
     return parser
 
 
@@ -114,6 +117,9 @@ def parse_options(argv: list[str]) -> DemoOptions:
     profile = (ns.profile_dir or default_profile_dir()).expanduser().absolute()
     if profile.exists() and not profile.is_dir():
         raise UsageError(f"--profile-dir {profile}: not a folder")
+    app_dir = ns.app_dir.expanduser().absolute() if ns.app_dir else None
+    if app_dir is not None and not (app_dir / "index.html").is_file():
+        raise UsageError(f"--app-dir {app_dir}: no index.html there (build and deploy the app first)")
     return DemoOptions(
         profile_dir=profile,
         debug_port=ns.debug_port,
@@ -123,6 +129,7 @@ def parse_options(argv: list[str]) -> DemoOptions:
         show=ns.show,
         quit_after=ns.quit_after,
         argv=tuple(argv),
+        app_dir=app_dir,
     )
 
 

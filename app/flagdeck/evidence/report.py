@@ -105,6 +105,16 @@ def _results_html(name: str, data: Any) -> str:
     return title + _table(["item", "status", "detail"], rows)
 
 
+def _titled(name: str, data: Any) -> str:
+    """A results file's heading: its path, and which rollback it records (Level 1, 2 or 3)."""
+    from flagdeck.history import ROLLBACK_TYPE
+
+    kind = data.get("rollback_type") if isinstance(data, dict) else None
+    if not kind and isinstance(data, dict) and name.startswith("rollbacks/") and data.get("flag"):
+        kind = ROLLBACK_TYPE
+    return f"{name}: {kind}, {data.get('outcome')}" if kind and isinstance(data, dict) else name
+
+
 def _obj(value: Any) -> dict[str, Any]:
     """A JSON object of the payload, or {} (a part missing or not what it should be)."""
     return value if isinstance(value, dict) else {}
@@ -162,7 +172,7 @@ def render(payload: dict[str, bytes], redaction: RedactionReport, bag_name: str)
         paths = sorted(p for p in payload if p.startswith(section + "/") and p.endswith(".json"))
         if paths:
             out.append(f"<h2>{label}</h2>")
-            out += [_results_html(p, _json_of(payload, p)) for p in paths[:30]]
+            out += [_results_html(_titled(p, _json_of(payload, p)), _json_of(payload, p)) for p in paths[:30]]
 
     # --- charts
     charts = sorted(p for p in payload if p.startswith("perf/") and p.endswith(".png"))

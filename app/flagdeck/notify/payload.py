@@ -31,7 +31,7 @@ class RollbackSummary:
 
     target: str
     flag: str
-    outcome: str  # ok | failed
+    outcome: str  # ok | failed | started (Level 3 tells stakeholders before it begins)
     target_slug: str = ""
     message: str | None = None
     steps: tuple[Step, ...] = ()
@@ -101,13 +101,13 @@ def _slack_escape(text: str) -> str:
 
 def headline(s: RollbackSummary) -> str:
     took = f" in {s.total_seconds:.1f} s" if s.total_seconds is not None else ""
-    word = "done" if s.outcome == "ok" else "FAILED"
+    word = {"ok": "done", "started": "starting"}.get(s.outcome, "FAILED")
     return f"Rollback {word} on {s.target}: {s.flag}{took}"
 
 
 def slack(s: RollbackSummary) -> dict[str, Any]:
     """The Slack body of ``s``, whose message :func:`build` has scrubbed."""
-    icon = ":white_check_mark:" if s.outcome == "ok" else ":rotating_light:"
+    icon = {"ok": ":white_check_mark:", "started": ":warning:"}.get(s.outcome, ":rotating_light:")
     text = f"{icon} {_slack_escape(headline(s))}"
     fields = [f"*Type*\n{_slack_escape(s.rollback_type)}", f"*Outcome*\n{_slack_escape(s.outcome)}",
               f"*By*\n{_slack_escape(s.user or '-')}@{_slack_escape(s.host)}",

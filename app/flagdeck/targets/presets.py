@@ -19,6 +19,7 @@ from typing import Any, cast
 from flagdeck import paths
 from flagdeck.errors import UsageError
 from flagdeck.resources_path import resources_root
+from flagdeck.runbooks.config import CommandSpec, LevelCommands, RunbookConfig
 from flagdeck.storage.flags import SEED_CATALOGUE, FlagSpec, FlagType
 
 _FLAG_TYPES = ("boolean", "string", "number", "json")
@@ -53,6 +54,7 @@ class Preset:
     indexeddb: tuple[str, ...] = ()
     ready_js: str | None = None  # a JS expression true once the app finished starting
     flags: tuple[FlagSpec, ...] = SEED_CATALOGUE
+    runbook: RunbookConfig | None = None  # [runbook]: Level 2 and 3 (None: the preset has none)
     source: str = ""  # file it came from
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -146,6 +148,66 @@ class _Reader:
         return tuple(out)
 
 
+    def boolean(self, table: dict[str, Any], key: str, default: bool, path: str = "") -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.wrong(path + key, "a boolean", value)
+        return value
+
+    def known(self, table: dict[str, Any], keys: tuple[str, ...], path: str) -> None:
+        """A key this table does not have is a typo that would silently change nothing: refused."""
+        for key in table:
+            if key not in keys:
+                raise UsageError(f"preset {self.source}: unknown key {path}{key}", hint=f"known: {', '.join(keys)}")
+
+    def commands(self, table: dict[str, Any], key: str, path: str) -> tuple[CommandSpec, ...]:
+        """An array of commands: each an argv array of strings, or ``{run = [...], when_script = "NAME"}``."""
+        items = table.get(key, [])
+        if not isinstance(items, list):
+            raise self.wrong(path + key, "an array of commands (argv arrays)", items)
+        out = []
+        for n, item in enumerate(items):
+            where = f"{path}{key}[{n}]"
+            if isinstance(item, dict):
+                self.known(item, ("run", "when_script"), where + ".")
+                argv = item.get("run")
+                when = self.text(item, "when_script", where + ".")
+            else:
+                argv, when = item, None
+            where_argv = where + (".run" if isinstance(item, dict) else "")
+            if not isinstance(argv, list) or not argv or not all(isinstance(a, str) and a for a in argv):
+                raise self.wrong(where_argv, "a non-empty array of non-empty strings (argv, no shell)", argv)
+            out.append(CommandSpec(tuple(argv), when))
+        return tuple(out)
+
+    def level_commands(self, runbook: dict[str, Any], key: str) -> LevelCommands:
+        path = f"runbook.{key}."
+        value = runbook.get(key, {})
+        if not isinstance(value, dict):
+            raise self.wrong(f"runbook.{key}", f"a table ([runbook.{key}])", value)
+        self.known(value, ("build", "deploy", "test", "manual", "restart_app"), path)
+        return LevelCommands(build=self.commands(value, "build", path), deploy=self.commands(value, "deploy", path),
+                             test=self.commands(value, "test", path), manual=self.texts(value, "manual", path),
+                             restart_app=self.boolean(value, "restart_app", True, path))
+
+    def runbook(self, data: dict[str, Any]) -> RunbookConfig | None:
+        if "runbook" not in data:
+            return None
+        table = self.table(data, "runbook")
+        self.known(table, ("repo", "main_branch", "feature_branch", "remote", "artifacts", "level2", "level3"),
+                   "runbook.")
+        path = "runbook."
+        return RunbookConfig(
+            repo=self.text(table, "repo", path) or None,
+            main_branch=self.text(table, "main_branch", path) or "main",
+            feature_branch=self.text(table, "feature_branch", path) or None,
+            remote=self.text(table, "remote", path) or "origin",
+            artifacts=self.texts(table, "artifacts", path),
+            level2=self.level_commands(table, "level2"),
+            level3=self.level_commands(table, "level3"),
+        )
+
+
 def _fits(ftype: str, value: Any) -> bool:
     if ftype == "boolean":
         return isinstance(value, bool)
@@ -166,6 +228,7 @@ def parse_preset(data: dict[str, Any], source: str) -> Preset:
     user_data = r.table(data, "user_data") if not isinstance(data.get("user_data"), list) else {}
     logs, secrets, app = r.table(data, "logs"), r.table(data, "secrets"), r.table(data, "app")
     flags = r.flags(data)
+    runbook = r.runbook(data)
     return Preset(
         name=name,
         display_name=r.text(data, "display_name") or name,
@@ -186,6 +249,7 @@ def parse_preset(data: dict[str, Any], source: str) -> Preset:
         indexeddb=r.texts(data, "indexeddb"),
         ready_js=r.text(app, "ready", "app."),
         flags=flags or SEED_CATALOGUE,
+        runbook=runbook,
         source=source,
         raw=data,
     )

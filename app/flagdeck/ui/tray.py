@@ -157,6 +157,8 @@ class Tray(QObject):
             self._action("&Emergency rollback (Level 1)…", "rollback",
                          lambda: self.flows.emergency_rollback(source="tray"), icon="rollback",
                          enabled=shape is not FlagShape.NOT_FOUND and not write_running and not self.flows.preparing)
+        self._action("Level &2 (code revert)…", "level2", lambda: self.open_console("rollback", {"level": 2}),
+                     icon="rollback", tip="Open the console's guided code revert (Level 2 of the runbook)")
         self._action("Verify (running…)" if session.verifying else "&Verify", "verify",
                      lambda: session.start_verify(source="tray"), icon="verify",
                      enabled=not session.verifying and not write_running and shape is not FlagShape.NOT_FOUND,

@@ -13,11 +13,15 @@
  * (`Object.hasOwn`), where the seed's `key in featureFlags` also accepted inherited names such as
  * `toString` or `__proto__`.
  *
+ * Fault `flag-ignored` (the host's `--fault`, or a bad release: release.js): the localStorage layer
+ * is skipped, so an override written by a Level-1 rollback changes nothing. The page says so on
+ * its console; `window.__flagSources` keeps saying where each value really came from.
+ *
  * Exposes `window.featureFlags` (the effective flags, frozen) and `window.__flagSources`
  * (per flag: "default" | "env" | "localStorage").
  */
 
-import { importMetaEnv } from './config.js';
+import { hostConfig, importMetaEnv } from './config.js';
 import { loggerService } from './logger.js';
 
 export const STORAGE_KEY = 'featureFlags';
@@ -35,7 +39,9 @@ function initializeFeatureFlags() {
 
   try {
     const localOverrides = localStorage.getItem(STORAGE_KEY);
-    if (localOverrides) {
+    if (localOverrides && hostConfig.faults.flagIgnored) {
+      console.warn(`[FeatureFlags] localStorage override ignored (fault flag-ignored): ${localOverrides}`);
+    } else if (localOverrides) {
       const overrides = JSON.parse(localOverrides);
       Object.keys(overrides).forEach((key) => {
         if (Object.hasOwn(DEFAULT_FLAGS, key)) {

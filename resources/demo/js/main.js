@@ -1,6 +1,7 @@
 /**
  * Boot of Demo Studio. Order matters and mirrors the seed app:
- *   1. featureFlags.js is imported first and reads the flags once (env layer, then localStorage);
+ *   1. featureFlags.js is loaded first and reads the flags once (env layer, then localStorage);
+ *      a build without it (the flag configuration removed by a Level-3 rollback) has no flags;
  *   2. crash-on-start: with the unified path active the DbService "fails to initialise" and asks
  *      the host to crash the renderer (the host loads chrome://crash: a real renderer crash);
  *   3. write the redux-persist item on first start, open IndexedDB `CherryStudio`, seed it;
@@ -11,11 +12,11 @@
  * 'crashing' | 'failed', startedAt, bootMs, seed, error}.
  */
 
-import { featureFlags, flagSources } from './featureFlags.js';
+import { shipped } from './build.js';
 import { hostConfig } from './config.js';
 import { notifyHost } from './hostBridge.js';
 import { loggerService } from './logger.js';
-import { createDataPath, instrument, pathNameFor } from './paths/dataPath.js';
+import { createDataPath, instrument, loadPaths, pathNameFor } from './paths/dataPath.js';
 import { performanceMonitor } from './performanceMonitor.js';
 import { ensurePersistedState } from './persistedState.js';
 import { createProbes } from './probes.js';
@@ -28,7 +29,16 @@ window.__demoBoot = boot;
 window.loggerService = loggerService;
 window.performanceMonitor = performanceMonitor;
 
+/** The flags of this load; none when the build has no flag configuration. */
+async function loadFlags() {
+  if (shipped('js/featureFlags.js')) return import('./featureFlags.js');
+  console.log('[FeatureFlags] this build has no feature flags');
+  return { featureFlags: Object.freeze({}), flagSources: Object.freeze({}) };
+}
+
 async function start() {
+  const { featureFlags, flagSources } = await loadFlags();
+  await loadPaths();
   const pathName = pathNameFor(featureFlags);
   if (pathName === 'unified' && hostConfig.faults.crashOnStart) {
     const reason = 'DbService failed to initialise (injected fault crash-on-start)';

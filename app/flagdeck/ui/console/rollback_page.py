@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from flagdeck import triggers
 from flagdeck.ui import icons, theme
-from flagdeck.ui.console import widgets
+from flagdeck.ui.console import levels_view, widgets
 from flagdeck.ui.console.checklist_table import ChecklistTable
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.texts import record_folder
@@ -124,6 +124,7 @@ class RollbackPage(Page):
         self.elapsed = QLabel("")
         self.elapsed.setProperty("muted", True)
         go_row.addWidget(self.go)
+        go_row.addWidget(levels_view.level_buttons(self, self.ctx))
         go_row.addStretch(1)
         go_row.addWidget(self.elapsed)
         layout.addLayout(go_row)
@@ -171,6 +172,11 @@ class RollbackPage(Page):
         self.check_button.setEnabled(not self._checking and self.session.exclusive is None)
         self.go.setText("Rollback running…" if self.session.activity.rollback_running else
                         "Preparing the plan…" if self.ctx.flows.preparing else "Emergency rollback (Level 1)…")
+
+    def open_with(self, params: dict[str, Any]) -> None:
+        if params.get("level") in (2, 3):  # the guided Level 2 / Level 3 (the tray's "Level 2…")
+            levels_view.open_levels(self, self.ctx, int(params["level"]))
+        self.activated()
 
     def activated(self) -> None:
         self._sync_controls()
