@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from flagdeck import __version__
+from flagdeck import __version__, timers_due
 from flagdeck.cli import (
     backup_cmd,
     crash_log,
@@ -28,6 +28,7 @@ from flagdeck.cli import (
     rollback_cmd,
     streams,
     targets_cmd,
+    timers_cmd,
     tray_cmd,
     verify_cmd,
 )
@@ -36,7 +37,7 @@ from flagdeck.cli.output import print_json
 from flagdeck.errors import ExitCode, FlagdeckError
 
 COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd, evidence_cmd,
-                   history_cmd, notify_cmd, perf_cmd, tray_cmd]
+                   history_cmd, notify_cmd, perf_cmd, tray_cmd, timers_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -131,6 +132,7 @@ def _run(words: list[str], as_json: bool) -> int:
             from flagdeck import notify  # already imported by the rollback commands; keyring only when sending
 
             notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background
+        timers_due.before_command(args, streams.say)  # overdue timed toggles fire first, and say so
         args.func(args, ctx)
         return ctx.exit_code
     except SystemExit as exc:  # --help and --version printed and "exited"
