@@ -11,7 +11,6 @@ the same steps with a display.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from typing import Any
 
 from flagdeck import flag_ops
 from flagdeck.errors import FlagdeckError, LiveError
+from flagdeck.executable import demo_target_command
 from flagdeck.rollback import plan as rollback_plan
 from flagdeck.rollback.run import RollbackResult, StepResult
 from flagdeck.rollback.run import run as run_rollback
@@ -65,8 +65,8 @@ def start_incident(fault: str, seed_messages: int | None, say: Say) -> tuple[Tar
     """Start the target with the unified path on (build env) and ``fault``; returns its Target."""
     profile = _profile_dir()
     port = launch.free_port()
-    argv = [sys.executable, "-m", "flagdeck.demo_target", "--profile-dir", str(profile),
-            "--debug-port", str(port), "--env", f"VITE_{FLAG}=true", "--fault", fault]
+    argv = demo_target_command("--profile-dir", str(profile), "--debug-port", str(port), "--env",
+                               f"VITE_{FLAG}=true", "--fault", fault)
     if seed_messages:
         argv += ["--seed-messages", str(seed_messages)]
     if (profile / "Local Storage" / "leveldb").is_dir():

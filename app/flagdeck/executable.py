@@ -37,3 +37,11 @@ def launcher() -> list[str]:
     if found:
         return [str(Path(found).absolute())]
     return [str(Path(sys.executable).absolute()), "-m", "flagdeck"]
+
+
+def demo_target_command(*options: str) -> list[str]:
+    """An argv that starts the demo target (a QtWebEngine app) with this installation: the bundle
+    runs it as its ``demo-target`` command (``python -m`` does not exist there)."""
+    if frozen():
+        return [sys.executable, "demo-target", *options]
+    return [sys.executable, "-m", "flagdeck.demo_target", *options]

@@ -19,6 +19,7 @@ from flagdeck.cli import (
     backup_cmd,
     crash_log,
     demo_cmd,
+    desktop_cmd,
     evidence_cmd,
     flags_cmd,
     history_cmd,
@@ -37,7 +38,7 @@ from flagdeck.cli.output import print_json
 from flagdeck.errors import ExitCode, FlagdeckError
 
 COMMAND_MODULES = [flags_cmd, backup_cmd, targets_cmd, rollback_cmd, verify_cmd, demo_cmd, evidence_cmd,
-                   history_cmd, notify_cmd, perf_cmd, tray_cmd, timers_cmd]
+                   history_cmd, notify_cmd, perf_cmd, tray_cmd, timers_cmd, desktop_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
