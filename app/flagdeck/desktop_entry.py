@@ -111,7 +111,7 @@ def render_png(svg: Path, size: int, dest: Path) -> None:
     renderer.render(painter)
     painter.end()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(dest), b"PNG"):
+    if not image.save(str(dest)):  # PNG, from the suffix
         raise StorageUnreadable(f"cannot write {dest}")
 
 
