@@ -19,7 +19,7 @@ import pytest
 
 from flagdeck import desktop_entry
 from tests import system_deps
-from tests.conftest import FLAGS_ON, REPO, needs_chromium, run_cli
+from tests.conftest import BUNDLE_BUILD_SECONDS, FLAGS_ON, REPO, needs_chromium, run_cli
 from tests.ui.xserver import XSession, missing_tools
 
 pytestmark = pytest.mark.slow
@@ -28,23 +28,6 @@ VALIDATE = shutil.which("desktop-file-validate")
 APPSTREAM = shutil.which("appstreamcli")
 needs_validators = system_deps.needs(VALIDATE is None or APPSTREAM is None,
                                      "desktop-file-utils and appstream not installed (packaging/system-deps.sh ensure)")
-BUILD_SECONDS: list[float] = []
-
-
-@pytest.fixture(scope="session")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``./flagdeck.sh package`` with this venv (no install step), into a private folder."""
-    out = tmp_path_factory.mktemp("bundle")
-    env = {**os.environ, "FLAGDECK_VENV": sys.prefix, "FLAGDECK_DIST": str(out / "dist"),
-           "FLAGDECK_BUILD": str(out / "build")}
-    start = time.monotonic()
-    proc = subprocess.run([str(REPO / "flagdeck.sh"), "package"], capture_output=True, text=True, env=env,
-                          timeout=900, cwd=REPO)
-    BUILD_SECONDS.append(time.monotonic() - start)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    exe = out / "dist" / "flagdeck" / "flagdeck"
-    assert exe.is_file() and os.access(exe, os.X_OK)
-    return exe
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
@@ -163,7 +146,8 @@ def test_build_seconds_are_reported(bundle: Path, capsys: pytest.CaptureFixture[
     """Not a timing assertion: the build's cost, printed with -s (the README's figures)."""
     size = sum(p.stat().st_size for p in bundle.parent.rglob("*") if p.is_file() and not p.is_symlink())
     with capsys.disabled():
-        print(f"\nbundle: built in {BUILD_SECONDS[0] if BUILD_SECONDS else 0:.0f} s, {size / 1e6:.0f} MB")
+        print(f"\nbundle: built in {BUNDLE_BUILD_SECONDS[0] if BUNDLE_BUILD_SECONDS else 0:.0f} s, "
+              f"{size / 1e6:.0f} MB")
 
 
 # --- the desktop files themselves (no bundle needed) ---------------------------------------------

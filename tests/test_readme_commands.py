@@ -100,6 +100,8 @@ NOTIFY_SETUP = "notify setup --url URL [--kind slack|json]"
 NOTIFY = "notify test|status|retry|remove"
 TRAY = "tray [--hidden]"
 DEMO = "demo [--fault SPEC] [--keep-running]"
+TIMED_SET = "flags set NAME=VALUE ... --for DURATION"
+TIMED_UNSET = "flags unset NAME ... --for DURATION"
 DEMO_TARGET = ("demo-target [--profile-dir D] [--debug-port N] [--fault SPEC] [--seed-messages N] "
                "[--env VITE_NAME=VALUE]")
 
@@ -117,6 +119,18 @@ OFFLINE = [
     Run("flags get [NAME]", "flags get"),
     Run("flags get [NAME]", f"flags get {FLAG}"),
     Run(SET, f"flags set {FLAG}=true --note 'readme: turned on'"),
+    Run(TIMED_SET, f"flags set {FLAG}=false --for 1h"),
+    Run("timers", "timers"),
+    Run("flagdeck timers", "timers"),
+    Run("timers cancel ID", "timers cancel {timer}"),
+    Run(TIMED_UNSET, f"flags unset {FLAG} --for 1h"),
+    Run("flagdeck timers cancel 3fa9c1", "timers cancel {timer}"),
+    Run("flagdeck timers wait ID", "timers wait 0a0a0a"),  # no such timer: the process ends at once
+    Run("desktop install [--user] [--autostart]", "desktop install --user --autostart"),
+    Run("flagdeck desktop install --user --autostart", "desktop install --user --autostart"),
+    Run("flagdeck desktop install --user", "desktop install --user"),
+    Run("desktop uninstall [--user]", "desktop uninstall --user"),
+    Run("flagdeck desktop uninstall --user", "desktop uninstall --user"),
     Run(SET, "flags set EXTRA_NUMBER=1 EXTRA_TEXT='\"x\"' --force"),
     Run(SET, f"flags set {FLAG}=true --repair"),
     Run("flags unset NAME ...", "flags unset EXTRA_NUMBER EXTRA_TEXT"),
@@ -155,6 +169,10 @@ LIVE = [
     Run("status", "status"),
     Run("--debug-port N", "--debug-port {port} status"),
     Run(SET, f"flags set {FLAG}=true --reload"),
+    Run(SET, f"flags set {FLAG}=false --reload"),  # so the timed write below changes it
+    Run("flagdeck --target demo flags set USE_UNIFIED_DB_SERVICE=true --for 30m --reload",
+        f"--target demo flags set {FLAG}=true --for 30m --reload"),
+    Run("timers cancel ID", "timers cancel {timer}"),
     Run(VERIFY, f"verify --no-watch --only flag,data-loss --expect {FLAG}=true"),
     Run(VERIFY, "verify --window 1", codes=(0, 1)),  # a busy machine may fail the CPU/memory watch
     Run(VERIFY, "verify --full --no-watch --only flag,error-rate"),
@@ -207,7 +225,12 @@ ENTRY_RUNS = [
     Run("./flagdeck.sh test", "./flagdeck.sh test tests/test_codec.py -q"),
 ]
 
-ALL_RUNS = [*OFFLINE, *LIVE, *NOTIFY_RUNS, *DESKTOP, *DEMO_RUNS, *TARGET_RUNS, *ENTRY_RUNS]
+# The bundle: tests/test_bundle.py's session fixture runs exactly this (built once per session).
+PACKAGE_RUNS = [
+    Run("./flagdeck.sh package", "./flagdeck.sh package"),
+]
+
+ALL_RUNS = [*OFFLINE, *LIVE, *NOTIFY_RUNS, *DESKTOP, *DEMO_RUNS, *TARGET_RUNS, *ENTRY_RUNS, *PACKAGE_RUNS]
 
 
 def test_every_readme_form_is_run() -> None:
@@ -295,6 +318,8 @@ def test_offline_forms(demo_profile: Path, tmp_path: Path) -> None:
             values["backup"] = cli_json("backups")[-1]["id"]  # the oldest of them
         if "{history_id}" in r.line:
             values["history_id"] = cli_json("history")[0]["id"]
+        if "{timer}" in r.line:
+            values["timer"] = cli_json("timers")[0]["id"]
         run(r, values)
     assert cli_json("status")["mode"] == "live"  # what `launch` left running
 
@@ -312,6 +337,8 @@ def test_live_forms(demo_profile: Path, tmp_path: Path) -> None:
             if "{baseline}" in r.line:
                 saved = sorted((Path(os.environ["FLAGDECK_DATA_DIR"]) / "perf" / "baselines").glob("*.json"))
                 values["baseline"] = saved[-1].stem
+            if "{timer}" in r.line:
+                values["timer"] = cli_json("timers")[0]["id"]
             run(r, values)
     finally:
         target.kill()
@@ -392,3 +419,11 @@ def test_entry_forms() -> None:
     for r in ENTRY_RUNS:
         proc = run(r, {})
         assert " passed" in proc.stdout, proc.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_package_form(bundle: Path) -> None:
+    """``./flagdeck.sh package`` is what the ``bundle`` fixture ran (tests/conftest.py); its result runs."""
+    assert PACKAGE_RUNS[0].line == "./flagdeck.sh package"
+    proc = subprocess.run([str(bundle), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("flagdeck "), proc.stderr
