@@ -271,6 +271,9 @@ class Claim:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
+    def __del__(self) -> None:
+        self.release()
+
 
 def claim(ident: str) -> Claim | None:
     """Claim timer ``ident``; None when another process (or another claim here) holds it."""
@@ -695,10 +698,11 @@ def _span(seconds: float) -> str:
     seconds = round(seconds)
     if seconds < 120:
         return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours} h {rest // 60} min" if rest >= 60 else f"{hours} h"
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 def _local_time(when: datetime) -> str:
