@@ -251,3 +251,35 @@ def test_live_revert_and_a_manual_change_wins_on_the_demo_target(start_demo: Any
     rows = history.query(kind="timed-revert")
     assert rows[0].outcome == "ok" and "newer decision" in (rows[0].message or "")
     assert on not in (rows[0].after or "")
+
+
+def test_a_revert_not_on_the_apps_disk_is_retried_never_counted_done(start_demo: Any) -> None:
+    """Live without --reload, Chromium keeps the revert in memory for seconds: past the timer's
+    durable timeout it is not done but ``unconfirmed`` (listed so, no done record, no ok row), and
+    the next attempt confirms it from the disk once the app has written it (here: closed)."""
+    target = start_demo()
+    target.with_flags(OFF)
+    ud = ("--user-data-dir", str(target.profile), "--debug-port", str(target.port))
+    proc = run_cli(*ud, "--json", "flags", "set", f"{FLAG}=true", "--for", "1s", "--durable-timeout", "0.3")
+    assert proc.returncode in (0, 1), proc.stderr  # 1: the timed write itself may be in memory only
+    ident = json.loads(proc.stdout)["timers"][0]["id"]
+    t = _wait_until("an unconfirmed revert", lambda: (x := timers.load(ident)) is not None
+                    and x.state == "unconfirmed" and x)
+    assert "memory only" in (t.last_error or "") and timers.finished(ident) is None
+    listed = cli_json("timers")
+    assert listed[0]["state"] == "unconfirmed"
+    assert "not yet on its disk" in run_cli("timers").stdout
+    assert target.js("localStorage.getItem('featureFlags')") == OFF  # the app runs the revert already
+    target.stop()  # a graceful exit writes it
+    record = _ended(ident)
+    assert record["outcome"] == "reverted" and "disk" in record["message"], record
+    assert _stored_demo(target.profile) == OFF
+    rows = history.query(kind="timed-revert")  # newest first: the confirmation, the write in memory only
+    assert [r.outcome for r in rows] == ["ok", "failed"] and "memory only" in (rows[1].message or "")
+
+
+def _stored_demo(profile: Path) -> str | None:
+    from flagdeck.storage.leveldb_store import LevelDBStore
+
+    with LevelDBStore.open_read(profile / "Local Storage" / "leveldb") as store:
+        return store.get("file://", "featureFlags")
