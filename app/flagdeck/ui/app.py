@@ -112,7 +112,7 @@ class FlagdeckApp:
         self.started = started if started is not None else time.monotonic()
         app.setApplicationName("flagdeck")
         app.setApplicationDisplayName("flagdeck")
-        app.setDesktopFileName("flagdeck")
+        app.setDesktopFileName("io.github.flagdeck")  # the desktop entry flagdeck desktop install writes
         app.setWindowIcon(app_icon())
         app.setQuitOnLastWindowClosed(False)
         theme.apply(app)
