@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import pty
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,10 +19,12 @@ from typing import Any
 import pytest
 
 from flagdeck import history, timers, timers_due
+from tests import system_deps
 from tests.conftest import FLAGS_ON, REPO, cli_json, leveldb_dump, needs_chromium, run_cli
 from tests.engines.chromium import Chromium
 
 FLAG = "USE_UNIFIED_DB_SERVICE"
+SCRIPT = shutil.which("script")
 OFF = '{"USE_UNIFIED_DB_SERVICE":false}'
 
 
@@ -57,29 +60,19 @@ def _process_recorded(ident: str) -> int:
 
 
 @needs_chromium
+@system_deps.needs(SCRIPT is None, "script (util-linux, Debian's bsdutils) not installed")
 def test_revert_in_the_detached_process_survives_the_terminal_closing(chromium_profile: Path) -> None:
     """The CLI runs in a real pseudo-terminal (a session of its own, as a shell's); the terminal is
-    closed right after. The timer process has its own session, no terminal and /dev/null for stdio,
+    closed when it exits. The timer process has its own session, no terminal and /dev/null for stdio,
     and reverts with no other flagdeck process running: a backup, a history row, a done record."""
     argv = [sys.executable, "-m", "flagdeck", "--user-data-dir", str(chromium_profile), "--json",
             "flags", "set", f"{FLAG}=false", "--for", "2s"]
-    pid, master = pty.fork()
-    if pid == 0:  # the terminal's shell
-        os.chdir(REPO)
-        os.execve(sys.executable, argv, dict(os.environ))
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(master)  # the terminal closes: SIGHUP for whatever still has it as controlling terminal
-    assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
-    text = out.decode(errors="replace").replace("\r\n", "\n")
+    # script(1) runs it on a new pseudo-terminal as a session leader (as a terminal's shell) and
+    # closes the terminal when the command exits: SIGHUP for everything still attached to it.
+    proc = subprocess.run([SCRIPT, "-qec", shlex.join(argv), "/dev/null"], capture_output=True, text=True,
+                          timeout=120, cwd=REPO, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = proc.stdout.replace("\r\n", "\n")
     result = json.loads(text[text.index("{"):])
     assert result["after"] == OFF and [t["flag"] for t in result["timers"]] == [FLAG]
     ident = result["timers"][0]["id"]

@@ -88,7 +88,7 @@ def run(ident: str) -> int:
             current = timers.load(ident)
             if current is None:
                 return 0
-            timers._save(replace(current, pid=os.getpid()))
+            timers.save(replace(current, pid=os.getpid()))
         next_at: datetime | None = None
         while True:
             timer = timers.load(ident)
@@ -121,7 +121,7 @@ def desktop_notification(result: timers.FireResult) -> None:
     try:
         if sys.platform.startswith("linux") and os.environ.get("DBUS_SESSION_BUS_ADDRESS") and shutil.which(
                 "notify-send"):
-            subprocess.run(["notify-send", "--app-name=flagdeck", "--icon=flagdeck", title, body],
+            subprocess.run(["notify-send", "--app-name=flagdeck", "--icon=io.github.flagdeck", title, body],
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
         elif sys.platform == "darwin" and shutil.which("osascript"):
             script = f"display notification {_applescript(body)} with title {_applescript(title)}"

@@ -197,7 +197,7 @@ def find(ident: str) -> Timer:
     raise UsageError(f"no timer {ident!r}", hint="flagdeck timers lists them")
 
 
-def _save(timer: Timer) -> Timer:
+def save(timer: Timer) -> Timer:
     """Write the timer under its (possibly new) name; the old name goes once the new one is there."""
     old = _path(timer.id)
     new = timers_dir() / _name(timer)
@@ -393,7 +393,7 @@ def timed_write(
                 notes.append(f"{name} already {'holds that value' if present else 'is absent'}: no timer "
                              "(nothing to put back)")
                 continue
-            planned.append(_save(Timer(
+            planned.append(save(Timer(
                 id=secrets.token_hex(3), flag=name, present=present, value=value, back_present=back_present,
                 back=back, created=_iso(now), due=due, seconds=seconds, target_name=target.name,
                 target_slug=target.slug, target=_options_of(target), reload=bool(write_options.get("reload")),
@@ -413,7 +413,7 @@ def timed_write(
             change = changed.get(t.flag)
             if change is not None and t.flag not in earlier:  # what the write itself replaced
                 t = replace(t, back_present=change.before_present, back=change.before)
-            armed.append(_save(replace(t, state="waiting", backup=result.backup.id if result.backup else None)))
+            armed.append(save(replace(t, state="waiting", backup=result.backup.id if result.backup else None)))
         replaced = [earlier[t.flag] for t in armed if t.flag in earlier]
         for old in replaced:
             _finish(old, "replaced", f"replaced by timer {next(t.id for t in armed if t.flag == old.flag)}")
@@ -482,7 +482,7 @@ def _retry_at(attempts: int) -> datetime:
     return _now() + timedelta(seconds=RETRY_SECONDS[min(attempts, len(RETRY_SECONDS) - 1)])
 
 
-def _value_text(present: bool, value: Any) -> str:
+def value_text(present: bool, value: Any) -> str:
     from flagdeck.describe import side
 
     return side(value, present)
@@ -490,8 +490,8 @@ def _value_text(present: bool, value: Any) -> str:
 
 def describe(timer: Timer) -> str:
     """``FLAG true -> back to false``."""
-    return (f"{timer.flag} {_value_text(timer.present, timer.value)} -> back to "
-            f"{_value_text(timer.back_present, timer.back)}")
+    return (f"{timer.flag} {value_text(timer.present, timer.value)} -> back to "
+            f"{value_text(timer.back_present, timer.back)}")
 
 
 @contextlib.contextmanager
@@ -525,7 +525,7 @@ def fire(ident: str, *, lock_wait: float = 0.0, durable_timeout: float | None = 
             except FlagdeckError as exc:  # refused or failed: nothing written; kept with the next try
                 return _retry(load(ident) or current, str(exc), busy=isinstance(exc, TargetBusy))
     except FlagdeckError as exc:  # outside the writer lock: the file is left as it is (a cancel may be under way)
-        return _retry(load(ident) or timer, str(exc), busy=isinstance(exc, TargetBusy), save=False)
+        return _retry(load(ident) or timer, str(exc), busy=isinstance(exc, TargetBusy), keep=False)
 
 
 def _gone(ident: str) -> Timer:
@@ -536,15 +536,15 @@ def _gone(ident: str) -> Timer:
     return Timer(ident, "?", False, None, False, None, "", _iso(_now()), 0, "?", "?", {})
 
 
-def _retry(timer: Timer, why: str, *, busy: bool = False, save: bool = True, **changes: Any) -> FireResult:
-    """Not now: the next try is kept in the timer's file (``save``: the caller holds the writer lock)."""
+def _retry(timer: Timer, why: str, *, busy: bool = False, keep: bool = True, **changes: Any) -> FireResult:
+    """Not now: the next try is kept in the timer's file (``keep``: the caller holds the writer lock)."""
     kept = replace(timer, state=changes.pop("state", "retrying" if timer.state != "unconfirmed" else "unconfirmed"),
                    attempts=timer.attempts + 1, last_error=why, next_try=_iso(_retry_at(timer.attempts)), **changes)
-    if save and load(timer.id) is not None:
-        _save(kept)
+    if keep and load(timer.id) is not None:
+        save(kept)
     word = "busy" if busy else "not yet"
     return FireResult(kept, "retry", f"timer {timer.id} ({describe(timer)}): {word}: {why}; tried again "
-                      f"at {_local_time(kept.next_at)}")
+                      f"at {local_time(kept.next_at)}")
 
 
 def _attempt(timer: Timer, target: Target, durable_timeout: float | None) -> FireResult:
@@ -563,20 +563,20 @@ def _attempt(timer: Timer, target: Target, durable_timeout: float | None) -> Fir
         return _end(timer, "dropped", f"{target.storage_key} is not a JSON object any more ({doc.error}); "
                                       "not reverted: fix it by hand")
     values = doc.values
-    now_text = _value_text(timer.flag in (values or {}), (values or {}).get(timer.flag))
+    now_text = value_text(timer.flag in (values or {}), (values or {}).get(timer.flag))
     if _holds(values, timer.flag, timer.present, timer.value):
-        _save(replace(timer, state="reverting"))  # a kill from here on: the next attempt confirms, not "already back"
+        save(replace(timer, state="reverting"))  # a kill from here on: the next attempt confirms, not "already back"
         assignments = [(timer.flag, timer.back)] if timer.back_present else []
         removals = [] if timer.back_present else [timer.flag]
         result = flag_ops.write_flags(
             target, assignments=assignments, removals=removals, force=True, reload=timer.reload,
             reason=REASON, note=f"timer {timer.id} set {timer.created[:16].replace('T', ' ')} UTC for "
-            f"{_span(timer.seconds)}", durable_timeout=durable_timeout or timer.durable_timeout)
+            f"{span_text(timer.seconds)}", durable_timeout=durable_timeout or timer.durable_timeout)
         d = result.durability
         if d is not None and not d.ok:
             return _retry(timer, d.detail, state="unconfirmed",
                           revert_backup=result.backup.id if result.backup else None)
-        return _end(timer, "reverted", f"{timer.flag} back to {_value_text(timer.back_present, timer.back)}"
+        return _end(timer, "reverted", f"{timer.flag} back to {value_text(timer.back_present, timer.back)}"
                     + (f" ({d.detail})" if d else ""), result)
     if _holds(values, timer.flag, timer.back_present, timer.back):
         if timer.state not in ("reverting", "unconfirmed"):
@@ -593,7 +593,7 @@ def _attempt(timer: Timer, target: Target, durable_timeout: float | None) -> Fir
                            message=f"timed revert of timer {timer.id} confirmed: {timer.flag} "
                                    f"back to {now_text}, {detail}")
         return _end(timer, "reverted", f"{timer.flag} back to {now_text} ({detail})", history_row=False)
-    return _end(timer, "dropped", f"{timer.flag} is now {now_text}, not {_value_text(timer.present, timer.value)}: "
+    return _end(timer, "dropped", f"{timer.flag} is now {now_text}, not {value_text(timer.present, timer.value)}: "
                                   "a newer decision wins; not reverted")
 
 
@@ -632,12 +632,6 @@ def _team_alert(result: FireResult) -> None:
 
 
 # --- before every command ------------------------------------------------------------------------------
-
-
-def due_ids(now: float | None = None) -> list[str]:
-    """Ids of timers whose next action is due: one directory listing, no file read."""
-    limit = time.time() if now is None else now
-    return [ident for when, ident, _ in _listing() if when <= limit]
 
 
 def fire_overdue(say: Callable[[str], None], *, respawn: bool = True) -> list[FireResult]:
@@ -694,7 +688,7 @@ def _respawn(ident: str) -> None:
 # --- for people -------------------------------------------------------------------------------------
 
 
-def _span(seconds: float) -> str:
+def span_text(seconds: float) -> str:
     seconds = round(seconds)
     if seconds < 120:
         return f"{seconds} s"
@@ -705,14 +699,14 @@ def _span(seconds: float) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
-def _local_time(when: datetime) -> str:
+def local_time(when: datetime) -> str:
     return when.astimezone().strftime("%H:%M:%S")
 
 
 def remaining_text(timer: Timer, now: datetime | None = None) -> str:
     """``in 12 min``, ``overdue``."""
     left = timer.remaining(now)
-    return "overdue" if left <= 0 else f"in {_span(left)}"
+    return "overdue" if left <= 0 else f"in {span_text(left)}"
 
 
 def state_text(timer: Timer) -> str:

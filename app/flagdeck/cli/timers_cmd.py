@@ -46,7 +46,7 @@ def render_list(found: list[timers.Timer]) -> str:
     rows = []
     for t in found:
         due = t.due_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        rows.append([t.id, t.flag, timers._value_text(t.present, t.value), timers._value_text(t.back_present, t.back),
+        rows.append([t.id, t.flag, timers.value_text(t.present, t.value), timers.value_text(t.back_present, t.back),
                      f"{due} ({timers.remaining_text(t)})", t.target_name, timers.state_text(t)])
     return table(rows, ["ID", "FLAG", "VALUE", "BACK TO", "WHEN", "TARGET", "STATE"])
 
@@ -54,8 +54,8 @@ def render_list(found: list[timers.Timer]) -> str:
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Any:
     timer = timers.cancel(args.id)
     ctx.emit({"cancelled": timer}, lambda r: f"timer {timer.id} cancelled: {timer.flag} keeps "
-                                             f"{timers._value_text(timer.present, timer.value)} (it was to go back to "
-                                             f"{timers._value_text(timer.back_present, timer.back)})")
+                                             f"{timers.value_text(timer.present, timer.value)} (it was to go back to "
+                                             f"{timers.value_text(timer.back_present, timer.back)})")
     return timer
 
 
@@ -85,7 +85,7 @@ def render_timed(r: timers.TimedWrite) -> str:
     for t in r.timers:
         due = t.due_at.astimezone().strftime("%H:%M:%S")
         who = f"timer process pid {t.pid}" if t.pid else "the tray"
-        lines.append(f"timer {t.id}: {t.flag} goes back to {timers._value_text(t.back_present, t.back)} at {due} "
+        lines.append(f"timer {t.id}: {t.flag} goes back to {timers.value_text(t.back_present, t.back)} at {due} "
                      f"({timers.remaining_text(t)}; {who}; flagdeck timers cancel {t.id} keeps it)")
     lines += [f"timer {old.id} replaced (its way back is kept)" for old in r.replaced]
     lines += [f"note: {n}" for n in r.notes]

@@ -174,7 +174,7 @@ class TimerBoard(QObject):
                     on_done: Callable[[Any], None] | None = None) -> None:
         """``flags set NAME=VALUE --for`` from the UI (a reload when live: the app runs it at once)."""
         live = self.session.snapshot is not None and self.session.snapshot.mode == "live"
-        span = timers._span(seconds)
+        span = timers.span_text(seconds)
 
         def work(target: Any, _task: Any) -> timers.TimedWrite:
             return timers.timed_write(target, timedelta(seconds=seconds), assignments=[(name, value)], set_by=source,
@@ -187,9 +187,9 @@ class TimerBoard(QObject):
                 self.session.notified.emit(f"{name} set for {span}, NOT SAVED to disk", d.detail, "error")
             elif result.timers:
                 t = result.timers[0]
-                self.session.notified.emit(f"{name} = {timers._value_text(True, value)} for {span}",
-                                           f"back to {timers._value_text(t.back_present, t.back)} at "
-                                           f"{timers._local_time(t.due_at)}", "info")
+                self.session.notified.emit(f"{name} = {timers.value_text(True, value)} for {span}",
+                                           f"back to {timers.value_text(t.back_present, t.back)} at "
+                                           f"{timers.local_time(t.due_at)}", "info")
             else:
                 self.session.notified.emit(f"{name}: no timer", "; ".join(result.notes), "warning")
             if on_done is not None:
@@ -198,7 +198,7 @@ class TimerBoard(QObject):
         def failed(exc: BaseException) -> None:
             self.session.notified.emit(f"Could not set {name} for {span}", error_text(exc), "error")
 
-        self.session.run(f"Set {name} = {timers._value_text(True, value)} for {span}", work, done, failed,
+        self.session.run(f"Set {name} = {timers.value_text(True, value)} for {span}", work, done, failed,
                          source=source, exclusive=True,
                          describe=lambda r: f"{len(r.timers)} timer(s) set")
 
@@ -210,13 +210,13 @@ class TimerBoard(QObject):
         else:
             self._told.add(t.id)
             self._drop(t.id)
-            self.session.notified.emit("Timer cancelled", f"{t.flag} keeps {timers._value_text(t.present, t.value)}",
+            self.session.notified.emit("Timer cancelled", f"{t.flag} keeps {timers.value_text(t.present, t.value)}",
                                        "info")
         self.reload()
 
     def ask_custom(self, name: str, value: Any) -> None:
         text, ok = QInputDialog.getText(None, "Timed toggle",
-                                        f"Set {name} to {timers._value_text(True, value)} for how long? "
+                                        f"Set {name} to {timers.value_text(True, value)} for how long? "
                                         "(90s, 30m, 2h)", text="30m")
         if not ok or not text.strip():
             return
@@ -254,7 +254,7 @@ class TimerBoard(QObject):
         """One item per timer of this target: "⏱ FLAG back to false in 12 min" (a click cancels it)."""
         for t in self.for_target(slug):
             pending = "" if t.state == "waiting" else f" ({timers.state_text(t)})"
-            action = QAction(f"⏱ {t.flag} back to {timers._value_text(t.back_present, t.back)} "
+            action = QAction(f"⏱ {t.flag} back to {timers.value_text(t.back_present, t.back)} "
                              f"{timers.remaining_text(t)}{pending} — cancel", menu)
             action.setObjectName(f"timer:{t.id}")
             action.setToolTip(f"timer {t.id}: click to cancel it ({t.flag} keeps its value)")
@@ -262,7 +262,7 @@ class TimerBoard(QObject):
             menu.addAction(action)
 
     def tooltip_lines(self, slug: str | None) -> list[str]:
-        return [f"timer: {t.flag} back to {timers._value_text(t.back_present, t.back)} {timers.remaining_text(t)}"
+        return [f"timer: {t.flag} back to {timers.value_text(t.back_present, t.back)} {timers.remaining_text(t)}"
                 + ("" if t.state == "waiting" else f" ({timers.state_text(t)})") for t in self.for_target(slug)]
 
     def badge_key(self, slug: str | None) -> bool:

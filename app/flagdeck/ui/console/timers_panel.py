@@ -56,7 +56,7 @@ class TimersPanel(QGroupBox):
         except OSError:
             found = []
         self.shown = found
-        rows = [[t.id, t.flag, timers._value_text(t.present, t.value), timers._value_text(t.back_present, t.back),
+        rows = [[t.id, t.flag, timers.value_text(t.present, t.value), timers.value_text(t.back_present, t.back),
                  f"{t.due_at.astimezone().strftime('%H:%M:%S')} ({timers.remaining_text(t)})", timers.state_text(t)]
                 for t in found]
         self.table.setRowCount(len(rows))
@@ -84,5 +84,5 @@ class TimersPanel(QGroupBox):
             self.session.notified.emit("Timer not cancelled", error_text(exc), "warning")
         else:
             self.session.notified.emit("Timer cancelled", f"{timer.flag} keeps "
-                                       f"{timers._value_text(timer.present, timer.value)}", "info")
+                                       f"{timers.value_text(timer.present, timer.value)}", "info")
         self.refresh()
