@@ -4,9 +4,10 @@ and AppStream metadata for the flagdeck that runs now (Linux)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck.cli.context import Context
+if TYPE_CHECKING:  # what the commands run is imported when they run (registering loads nothing)
+    from flagdeck.cli.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

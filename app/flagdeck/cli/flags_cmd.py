@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from flagdeck import flag_ops
-from flagdeck.cli import durability, timers_cmd
+from flagdeck.cli import durability
 from flagdeck.cli.context import Context
 from flagdeck.cli.output import table
 from flagdeck.describe import change_text, short
@@ -74,6 +74,8 @@ def cmd_get(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.cli import timers_cmd
+
     assignments = [parse_assignment(a) for a in args.assignments]
     if args.for_ is not None:
         return timers_cmd.timed(args, ctx, assignments=assignments, force=args.force, reason="flags set")
@@ -87,6 +89,8 @@ def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
 
 
 def cmd_unset(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck.cli import timers_cmd
+
     if args.for_ is not None:
         return timers_cmd.timed(args, ctx, removals=args.names, reason="flags unset")
     result = flag_ops.write_flags(ctx.target(), removals=args.names, repair=args.repair, reload=args.reload,

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from flagdeck import __version__, timers_due
+from flagdeck import __version__
 from flagdeck.cli import (
     backup_cmd,
     crash_log,
@@ -133,6 +133,8 @@ def _run(words: list[str], as_json: bool) -> int:
             from flagdeck import notify  # already imported by the rollback commands; keyring only when sending
 
             notify.resume_pending()  # alerts an earlier run could not deliver: one more try, in the background
+        from flagdeck import timers_due  # os and sys only: one listing of the timers folder
+
         timers_due.before_command(args, streams.say)  # overdue timed toggles fire first, and say so
         args.func(args, ctx)
         return ctx.exit_code

@@ -4,12 +4,11 @@ process), and the ``--for DURATION`` of ``flags set|unset``."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flagdeck import timers
-from flagdeck.cli import durability
-from flagdeck.cli.context import Context
-from flagdeck.cli.output import table
+if TYPE_CHECKING:  # what the commands run is imported when they run (registering loads nothing)
+    from flagdeck import timers
+    from flagdeck.cli.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _slug(ctx: Context) -> str | None:
+    """The named target's slug, or None (every target's timers)."""
     a = ctx.args
     if a.target or a.user_data_dir or a.leveldb:
         return ctx.target().slug
@@ -35,12 +35,17 @@ def _slug(ctx: Context) -> str | None:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import timers
+
     found = timers.pending(_slug(ctx))
     ctx.emit(found, render_list)
     return found
 
 
 def render_list(found: list[timers.Timer]) -> str:
+    from flagdeck import timers
+    from flagdeck.cli.output import table
+
     if not found:
         return "no timers"
     rows = []
@@ -52,6 +57,8 @@ def render_list(found: list[timers.Timer]) -> str:
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> Any:
+    from flagdeck import timers
+
     timer = timers.cancel(args.id)
     ctx.emit({"cancelled": timer}, lambda r: f"timer {timer.id} cancelled: {timer.flag} keeps "
                                              f"{timers.value_text(timer.present, timer.value)} (it was to go back to "
@@ -69,6 +76,8 @@ def cmd_wait(args: argparse.Namespace, ctx: Context) -> Any:
 
 def timed(args: argparse.Namespace, ctx: Context, *, reason: str, **change: Any) -> Any:
     """``flags set|unset ... --for DURATION``: the write and its timers."""
+    from flagdeck import timers
+    from flagdeck.cli import durability
     from flagdeck.history import parse_duration
 
     result = timers.timed_write(ctx.target(), parse_duration(args.for_), repair=args.repair, reload=args.reload,
@@ -79,6 +88,7 @@ def timed(args: argparse.Namespace, ctx: Context, *, reason: str, **change: Any)
 
 
 def render_timed(r: timers.TimedWrite) -> str:
+    from flagdeck import timers
     from flagdeck.cli.flags_cmd import render_write
 
     lines = [render_write(r.write)]
@@ -94,6 +104,8 @@ def render_timed(r: timers.TimedWrite) -> str:
 
 def supersede(ctx: Context, result: Any, names: list[str]) -> None:
     """A plain write of a flag that had a timer: the newer decision wins, the timer ends."""
+    from flagdeck import timers
+
     for t in timers.supersede(result.target, names, "replaced: the flag was set again without --for"):
         ctx.info(f"flagdeck: timer {t.id} ({t.flag}) cancelled: set without --for, this value stays")
 
