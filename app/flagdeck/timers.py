@@ -496,9 +496,16 @@ def describe(timer: Timer) -> str:
 
 @contextlib.contextmanager
 def _as_timer() -> Iterator[None]:
-    """History rows of a timed revert say ``how = timer``, whoever runs it."""
+    """History rows of a timed revert say ``how = timer``, whoever runs it: for this thread only
+    where ``history.recorded_as`` exists (main's, for the tray's worker threads), else for the
+    process while the revert runs."""
     from flagdeck import history
 
+    per_thread = getattr(history, "recorded_as", None)
+    if per_thread is not None:
+        with per_thread("timer"):
+            yield
+        return
     before = history.default_how()
     history.set_default_how("timer")
     try:
