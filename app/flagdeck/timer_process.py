@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from flagdeck import paths, timers
+from flagdeck import paths, timer_fire, timers
 from flagdeck.executable import flagdeck_command
 from flagdeck.target_lock import target_lock
 
@@ -101,7 +101,7 @@ def run(ident: str) -> int:
                 continue
             _firing = True
             try:
-                result = timers.fire(ident, lock_wait=15.0)
+                result = timer_fire.fire(ident, lock_wait=15.0)
             finally:
                 _firing = False
             if result.final:
@@ -112,7 +112,7 @@ def run(ident: str) -> int:
                 return 0
 
 
-def desktop_notification(result: timers.FireResult) -> None:
+def desktop_notification(result: timer_fire.FireResult) -> None:
     """Best effort: where a desktop shows notifications and has its usual tool."""
     if result.outcome in ("gone", "cancelled", "replaced"):
         return

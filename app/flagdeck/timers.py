@@ -1,22 +1,18 @@
 """Timed toggles: a flag set "for 30 minutes" goes back by itself, through the one write path.
+This module holds the timers, their files and claims, and sets and cancels them; firing them is
+``timer_fire``, the detached process ``timer_process``.
 
 A timer is a private JSON file in ``<data dir>/timers/`` named ``<next action, epoch s>-<id>.json``,
-so "is anything due?" is one directory listing (:func:`fire_overdue`, run before every command,
-reads no file and imports nothing heavy when nothing is due). It holds the flag, the timed value,
-the value to go back to (or absent), when, and how to find the target again.
+so "is anything due?" is one directory listing (``timers_due``, run before every command, reads no
+file and imports nothing heavy when nothing is stored). It holds the flag, the timed value, the
+value to go back to (or absent), when, and how to find the target again.
 
 Who fires it: whoever holds its *claim* (an ``flock`` on ``<id>.lock``, released by the OS when the
-holder dies): the detached timer process ``flagdeck timers wait ID`` (``timer_process``), or the
-tray. A timer nobody claims (its process was killed, the machine rebooted) is fired by the next
-flagdeck command once due, or handed to a new timer process. Exactly once: every change of a
-timer's file happens under the target's writer lock, and the revert re-reads the file there.
-
-Firing never clobbers a newer decision: the revert is written only while the flag still holds
-the timed value (else the timer is dropped and says why). A busy profile (the app runs without a
-debug port) is never written: the timer waits and retries. A revert not confirmed on the app's
-disk is not done: it stays, ``unconfirmed``, and the next attempt confirms it (or writes again).
-Each end (reverted, dropped, cancelled) leaves a record in ``timers/done/``, a history row
-(kind ``timed-revert``) and a team alert.
+holder dies): the detached timer process ``flagdeck timers wait ID``, or the tray. A timer nobody
+claims (its process was killed, the machine rebooted) is fired by the next flagdeck command once
+due, or handed to a new timer process. Exactly once: every change of a timer's file happens under
+the target's writer lock, and a revert re-reads the file there. Each end (reverted, dropped,
+cancelled, replaced) leaves a record in ``timers/done/``.
 """
 
 from __future__ import annotations
@@ -24,15 +20,14 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from flagdeck import paths, private_files, timers_due
-from flagdeck.errors import FlagdeckError, TargetBusy, UsageError
+from flagdeck.errors import UsageError
 from flagdeck.target_lock import target_lock, try_lock
 
 if TYPE_CHECKING:
@@ -48,11 +43,11 @@ Outcome = Literal["reverted", "dropped", "already-back", "cancelled", "replaced"
 FINAL: tuple[str, ...] = ("reverted", "dropped", "already-back", "cancelled", "replaced", "gone")
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(when: datetime) -> str:
+def iso_utc(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -95,7 +90,7 @@ class Timer:
         return _parse_iso(self.next_try or self.due)
 
     def remaining(self, now: datetime | None = None) -> float:
-        return (self.due_at - (now or _now())).total_seconds()
+        return (self.due_at - (now or utc_now())).total_seconds()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,26 +99,6 @@ class Timer:
     def from_json(cls, data: dict[str, Any]) -> Timer:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
-
-
-@dataclass(frozen=True)
-class FireResult:
-    """One attempt at a timer: its outcome and the one line a person reads about it."""
-
-    timer: Timer
-    outcome: Outcome
-    message: str
-    write: WriteResult | None = field(default=None, repr=False)
-    durability: dict[str, Any] | None = None
-
-    @property
-    def final(self) -> bool:
-        return self.outcome in FINAL
-
-    def to_json(self) -> dict[str, Any]:
-        return {"timer": self.timer.to_json(), "outcome": self.outcome, "message": self.message,
-                "durability": self.durability, "backup": self.write.backup.id if self.write and self.write.backup
-                else None}
 
 
 # --- the files -----------------------------------------------------------------------------------
@@ -145,7 +120,7 @@ def _name(timer: Timer) -> str:
     return f"{int(timer.next_at.timestamp()):010d}-{timer.id}.json"
 
 
-def _listing() -> list[tuple[int, str, Path]]:
+def listing() -> list[tuple[int, str, Path]]:
     """(next action epoch, id, path) of every stored timer, without reading one."""
     try:
         entries = list(os.scandir(_dir_path()))
@@ -161,7 +136,7 @@ def _listing() -> list[tuple[int, str, Path]]:
 
 
 def _path(ident: str) -> Path | None:
-    return next((p for _, i, p in _listing() if i == ident), None)
+    return next((p for _, i, p in listing() if i == ident), None)
 
 
 def load(ident: str) -> Timer | None:
@@ -173,7 +148,7 @@ def load(ident: str) -> Timer | None:
 def pending(target_slug: str | None = None) -> list[Timer]:
     """Every stored timer (of one target), soonest first."""
     out = []
-    for _, _, path in _listing():
+    for _, _, path in listing():
         data = private_files.read_json(path)
         if isinstance(data, dict):
             with contextlib.suppress(TypeError):
@@ -207,10 +182,10 @@ def save(timer: Timer) -> Timer:
     return timer
 
 
-def _finish(timer: Timer, outcome: Outcome, message: str, extra: dict[str, Any] | None = None) -> None:
+def finish(timer: Timer, outcome: Outcome, message: str, extra: dict[str, Any] | None = None) -> None:
     """The timer ends: a record in ``done/`` (the tray's notification, ``timers cancel`` of an ended
     one), then its file goes."""
-    record = {"timer": timer.to_json(), "outcome": outcome, "message": message, "ended": _iso(_now()),
+    record = {"timer": timer.to_json(), "outcome": outcome, "message": message, "ended": iso_utc(utc_now()),
               "pid": os.getpid(), **(extra or {})}
     private_files.write_json(done_dir() / f"{timer.id}.json", record, sync=True)
     path = _path(timer.id)
@@ -325,7 +300,7 @@ def resolve_target(timer: Timer) -> Target:
         origin=o.get("origin"), debug_port=o.get("debug_port")))
 
 
-def _holds(values: dict[str, Any] | None, name: str, present: bool, value: Any) -> bool:
+def holds(values: dict[str, Any] | None, name: str, present: bool, value: Any) -> bool:
     """Whether a flag document's values hold ``name`` as given (present and of the same type)."""
     values = values or {}
     if name not in values:
@@ -378,8 +353,8 @@ def timed_write(
     wanted = [(n, True, v) for n, v in assignments] + [(n, False, None) for n in removals]
     if not wanted:
         raise UsageError("nothing to change")
-    now = _now()
-    due = _iso(now + timedelta(seconds=seconds))
+    now = utc_now()
+    due = iso_utc(now + timedelta(seconds=seconds))
     notes: list[str] = []
     with target_lock(target.slug, purpose="flags set --for"):
         values = _stored_values(target)
@@ -389,13 +364,13 @@ def timed_write(
             old = earlier.get(name)
             back_present, back = (old.back_present, old.back) if old else (name in (values or {}),
                                                                           (values or {}).get(name))
-            if _holds({name: back} if back_present else {}, name, present, value):
+            if holds({name: back} if back_present else {}, name, present, value):
                 notes.append(f"{name} already {'holds that value' if present else 'is absent'}: no timer "
                              "(nothing to put back)")
                 continue
             planned.append(save(Timer(
                 id=secrets.token_hex(3), flag=name, present=present, value=value, back_present=back_present,
-                back=back, created=_iso(now), due=due, seconds=seconds, target_name=target.name,
+                back=back, created=iso_utc(now), due=due, seconds=seconds, target_name=target.name,
                 target_slug=target.slug, target=_options_of(target), reload=bool(write_options.get("reload")),
                 durable_timeout=float(write_options.get("durable_timeout") or 15.0), set_by=set_by,
                 user=current_user(), state="arming", next_try=due)))
@@ -416,7 +391,7 @@ def timed_write(
             armed.append(save(replace(t, state="waiting", backup=result.backup.id if result.backup else None)))
         replaced = [earlier[t.flag] for t in armed if t.flag in earlier]
         for old in replaced:
-            _finish(old, "replaced", f"replaced by timer {next(t.id for t in armed if t.flag == old.flag)}")
+            finish(old, "replaced", f"replaced by timer {next(t.id for t in armed if t.flag == old.flag)}")
     for old in replaced:
         _stop_process(old)
     if spawn:
@@ -428,13 +403,13 @@ def timed_write(
 
 def supersede(target: Target, names: Sequence[str], why: str) -> list[Timer]:
     """A write of ``names`` without ``--for`` is a newer decision: their timers end (``replaced``)."""
-    if not _listing():
+    if not listing():
         return []
     ended = []
     with target_lock(target.slug, purpose="timer cancel"):
         for t in pending(target.slug):
             if t.flag in names:
-                _finish(t, "replaced", why)
+                finish(t, "replaced", why)
                 ended.append(t)
     for t in ended:
         _stop_process(t)
@@ -449,7 +424,7 @@ def cancel(ident: str) -> Timer:
         if current is None:
             find(timer.id)  # says how it ended
             raise UsageError(f"no timer {timer.id!r}")
-        _finish(current, "cancelled", f"cancelled; {current.flag} keeps its value")
+        finish(current, "cancelled", f"cancelled; {current.flag} keeps its value")
     _stop_process(current)
     return current
 
@@ -469,17 +444,13 @@ def _stop_process(timer: Timer) -> None:
         pass
 
 
-# --- firing --------------------------------------------------------------------------------------------
+# --- reading the target, for people -------------------------------------------------------------------
 
 
 def _stored_values(target: Target) -> dict[str, Any] | None:
     from flagdeck import flag_ops
 
     return flag_ops.status(target).report.document.values
-
-
-def _retry_at(attempts: int) -> datetime:
-    return _now() + timedelta(seconds=RETRY_SECONDS[min(attempts, len(RETRY_SECONDS) - 1)])
 
 
 def value_text(present: bool, value: Any) -> str:
@@ -492,204 +463,6 @@ def describe(timer: Timer) -> str:
     """``FLAG true -> back to false``."""
     return (f"{timer.flag} {value_text(timer.present, timer.value)} -> back to "
             f"{value_text(timer.back_present, timer.back)}")
-
-
-@contextlib.contextmanager
-def _as_timer() -> Iterator[None]:
-    """History rows of a timed revert say ``how = timer``, whoever runs it: for this thread only
-    where ``history.recorded_as`` exists (main's, for the tray's worker threads), else for the
-    process while the revert runs."""
-    from flagdeck import history
-
-    per_thread = getattr(history, "recorded_as", None)
-    if per_thread is not None:
-        with per_thread("timer"):
-            yield
-        return
-    before = history.default_how()
-    history.set_default_how("timer")
-    try:
-        yield
-    finally:
-        history.set_default_how(before)
-
-
-def fire(ident: str, *, lock_wait: float = 0.0, durable_timeout: float | None = None) -> FireResult:
-    """One attempt at timer ``ident`` (the caller holds its claim). Never raises a FlagdeckError:
-    what stops it (a busy profile, another writer, an unreadable disk) is a ``retry`` outcome and
-    is kept in the timer's file with the next try."""
-    timer = load(ident)
-    if timer is None:
-        return FireResult(_gone(ident), "gone", f"timer {ident} already ended")
-    try:
-        target = resolve_target(timer)
-        with target_lock(timer.target_slug, wait=lock_wait, purpose=REASON), _as_timer():
-            current = load(ident)  # cancelled or fired while this one waited?
-            if current is None:
-                return FireResult(timer, "gone", f"timer {ident} already ended")
-            try:
-                return _attempt(current, target, durable_timeout)
-            except FlagdeckError as exc:  # refused or failed: nothing written; kept with the next try
-                return _retry(load(ident) or current, str(exc), busy=isinstance(exc, TargetBusy))
-    except FlagdeckError as exc:  # outside the writer lock: the file is left as it is (a cancel may be under way)
-        return _retry(load(ident) or timer, str(exc), busy=isinstance(exc, TargetBusy), keep=False)
-
-
-def _gone(ident: str) -> Timer:
-    record = finished(ident)
-    if record is not None:
-        with contextlib.suppress(TypeError, KeyError):
-            return Timer.from_json(record["timer"])
-    return Timer(ident, "?", False, None, False, None, "", _iso(_now()), 0, "?", "?", {})
-
-
-def _retry(timer: Timer, why: str, *, busy: bool = False, keep: bool = True, **changes: Any) -> FireResult:
-    """Not now: the next try is kept in the timer's file (``keep``: the caller holds the writer lock)."""
-    kept = replace(timer, state=changes.pop("state", "retrying" if timer.state != "unconfirmed" else "unconfirmed"),
-                   attempts=timer.attempts + 1, last_error=why, next_try=_iso(_retry_at(timer.attempts)), **changes)
-    if keep and load(timer.id) is not None:
-        save(kept)
-    word = "busy" if busy else "not yet"
-    return FireResult(kept, "retry", f"timer {timer.id} ({describe(timer)}): {word}: {why}; tried again "
-                      f"at {local_time(kept.next_at)}")
-
-
-def _attempt(timer: Timer, target: Target, durable_timeout: float | None) -> FireResult:
-    from flagdeck import flag_ops, history
-    from flagdeck.storage import durable
-    from flagdeck.storage.leveldb_store import busy_error
-    from flagdeck.targets import process
-
-    if target.debug_port is None and process.lock_probe(target.lock_file):
-        return _retry(timer, str(busy_error(target.leveldb_dir)), busy=True)
-    status = flag_ops.status(target)
-    if status.mode == "busy":
-        return _retry(timer, str(busy_error(target.leveldb_dir)), busy=True)
-    doc = status.report.document
-    if not doc.valid:
-        return _end(timer, "dropped", f"{target.storage_key} is not a JSON object any more ({doc.error}); "
-                                      "not reverted: fix it by hand")
-    values = doc.values
-    now_text = value_text(timer.flag in (values or {}), (values or {}).get(timer.flag))
-    if _holds(values, timer.flag, timer.present, timer.value):
-        save(replace(timer, state="reverting"))  # a kill from here on: the next attempt confirms, not "already back"
-        assignments = [(timer.flag, timer.back)] if timer.back_present else []
-        removals = [] if timer.back_present else [timer.flag]
-        result = flag_ops.write_flags(
-            target, assignments=assignments, removals=removals, force=True, reload=timer.reload,
-            reason=REASON, note=f"timer {timer.id} set {timer.created[:16].replace('T', ' ')} UTC for "
-            f"{span_text(timer.seconds)}", durable_timeout=durable_timeout or timer.durable_timeout)
-        d = result.durability
-        if d is not None and not d.ok:
-            return _retry(timer, d.detail, state="unconfirmed",
-                          revert_backup=result.backup.id if result.backup else None)
-        return _end(timer, "reverted", f"{timer.flag} back to {value_text(timer.back_present, timer.back)}"
-                    + (f" ({d.detail})" if d else ""), result)
-    if _holds(values, timer.flag, timer.back_present, timer.back):
-        if timer.state not in ("reverting", "unconfirmed"):
-            return _end(timer, "already-back", f"{timer.flag} is already {now_text} (set back by someone): "
-                                               "nothing to do")
-        if status.mode == "live":  # the revert is in the app's memory: is it on its disk now?
-            raw = doc.raw
-            waited = durable.wait_on_disk(target.leveldb_dir, status.origin or "", {target.storage_key: raw},
-                                          timeout=durable_timeout or timer.durable_timeout)
-            if waited is None:
-                return _retry(timer, "the revert is still in the app's memory only (not on its disk)")
-        detail = "on the app's disk" if status.mode == "live" else "on disk (read back)"
-        history.try_record("timed-revert", target, after=doc.raw,
-                           message=f"timed revert of timer {timer.id} confirmed: {timer.flag} "
-                                   f"back to {now_text}, {detail}")
-        return _end(timer, "reverted", f"{timer.flag} back to {now_text} ({detail})", history_row=False)
-    return _end(timer, "dropped", f"{timer.flag} is now {now_text}, not {value_text(timer.present, timer.value)}: "
-                                  "a newer decision wins; not reverted")
-
-
-def _end(timer: Timer, outcome: Outcome, message: str, write: WriteResult | None = None, *,
-         history_row: bool = True) -> FireResult:
-    """A final outcome: the done record, a history row (a revert's own comes from its write), the alert."""
-    from flagdeck import history
-
-    d = write.durability.to_json() if write is not None and write.durability is not None else None
-    if history_row and write is None:
-        history.try_record("timed-revert", _target_like(timer), message=f"timer {timer.id}: {message}",
-                           details={"timer": timer.id, "outcome": outcome, "flag": timer.flag})
-    _finish(timer, outcome, message, {"durability": d})
-    result = FireResult(timer, outcome, f"timer {timer.id} ({describe(timer)}): {message}", write, d)
-    _team_alert(result)
-    return result
-
-
-@dataclass(frozen=True)
-class _TargetLike:
-    name: str
-    slug: str
-
-
-def _target_like(timer: Timer) -> _TargetLike:
-    return _TargetLike(timer.target_name, timer.target_slug)
-
-
-def _team_alert(result: FireResult) -> None:
-    try:
-        from flagdeck.notify import timed_revert
-
-        timed_revert.ended(result)
-    except Exception:  # an alert never fails the revert; the outbox says what waits
-        pass
-
-
-# --- before every command ------------------------------------------------------------------------------
-
-
-def fire_overdue(say: Callable[[str], None], *, respawn: bool = True) -> list[FireResult]:
-    """What every flagdeck command runs first: fire the due timers nobody else handles, say so.
-
-    Cheap when nothing is due (one listing). A due timer whose claim is held is being handled by its
-    process or the tray (it retries); one nobody holds is fired here, and when it cannot end now
-    (busy) it is handed to a new timer process. Timers not due whose process died get a new one.
-    """
-    listing = _listing()
-    if not listing:
-        return []
-    results = []
-    limit = time.time()
-    for when, ident, _ in listing:
-        c = claim(ident)
-        if c is None:
-            if when <= limit:
-                t = load(ident)
-                if t is not None and t.last_error:
-                    say(f"flagdeck: timer {ident} ({describe(t)}) is overdue; its timer process retries: "
-                        f"{t.last_error}")
-            continue
-        try:
-            if when > limit:
-                if respawn:
-                    c.release()
-                    _respawn(ident)
-                continue
-            r = fire(ident)
-        except Exception as exc:  # the user's command goes on; the timer stays for the next one
-            say(f"flagdeck: timer {ident} could not be fired ({type(exc).__name__}: {exc}); it stays stored")
-            continue
-        finally:
-            c.release()
-        results.append(r)
-        say(f"flagdeck: overdue {r.message}" if r.final else f"flagdeck: overdue {r.message}; "
-            "a timer process keeps trying")
-        if not r.final and respawn:
-            _respawn(ident)
-    return results
-
-
-def _respawn(ident: str) -> None:
-    t = load(ident)
-    if t is None:
-        return
-    from flagdeck import timer_process
-
-    with contextlib.suppress(OSError, FlagdeckError):
-        timer_process.start(t)
 
 
 # --- for people -------------------------------------------------------------------------------------

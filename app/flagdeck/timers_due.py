@@ -1,4 +1,4 @@
-"""What every flagdeck command runs first: fire overdue timed toggles (``timers.fire_overdue``).
+"""What every flagdeck command runs first: fire overdue timed toggles (``timer_fire.fire_overdue``).
 
 Import-light on purpose (``os`` and ``sys`` only): with no timer stored, the cost is one directory
 listing; the timers module (and the write path behind it) is imported only when a timer exists.
@@ -41,6 +41,6 @@ def before_command(args: Any, say: Callable[[str], None]) -> None:
         return
     if not any_stored():
         return
-    from flagdeck import timers
+    from flagdeck import timer_fire
 
-    timers.fire_overdue(say)
+    timer_fire.fire_overdue(say)

@@ -23,7 +23,7 @@ from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, QObject, QPoint
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen
 from PySide6.QtWidgets import QInputDialog, QMenu
 
-from flagdeck import timers
+from flagdeck import timer_fire, timers
 from flagdeck.errors import FlagdeckError
 from flagdeck.ui.workers import error_text
 
@@ -116,10 +116,10 @@ class TimerBoard(QObject):
             return
         self._firing.add(ident)
 
-        def work(_task: Any) -> timers.FireResult:
-            return timers.fire(ident, lock_wait=15.0)
+        def work(_task: Any) -> timer_fire.FireResult:
+            return timer_fire.fire(ident, lock_wait=15.0)
 
-        def done(result: timers.FireResult) -> None:
+        def done(result: timer_fire.FireResult) -> None:
             self._firing.discard(ident)
             log.info("%s", result.message)
             if result.final:
