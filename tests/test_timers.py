@@ -276,3 +276,22 @@ def _stored_demo(profile: Path) -> str | None:
 
     with LevelDBStore.open_read(profile / "Local Storage" / "leveldb") as store:
         return store.get("file://", "featureFlags")
+
+
+@needs_chromium
+def test_the_way_back_tells_the_team(chromium_profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A webhook set up with notify gets the timer process's alert (event timed-revert)."""
+    from tests.test_notify import Hook
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")  # the timer process too
+    hook = Hook()
+    try:
+        assert run_cli("notify", "setup", "--url", hook.url, "--kind", "json").returncode == 0
+        ident = cli_json("--user-data-dir", str(chromium_profile), "flags", "set", f"{FLAG}=false", "--for",
+                         "1s")["timers"][0]["id"]
+        assert _ended(ident)["outcome"] == "reverted"
+        body = _wait_until("the team alert", lambda: next((b for b in hook.bodies if b.get("timer") == ident), None))
+        assert (body["event"], body["outcome"], body["flag"]) == ("timed-revert", "reverted", FLAG)
+        assert body["headline"].startswith("Timed toggle reverted on ")
+    finally:
+        hook.close()
