@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from flagdeck import timer_fire, timers
+from flagdeck.describe import short
 from flagdeck.errors import FlagdeckError
 from flagdeck.ui.workers import error_text
 
@@ -253,7 +254,7 @@ class TimerBoard(QObject):
     def add_running(self, menu: QMenu, slug: str | None) -> None:
         """One item per timer of this target: "⏱ FLAG back to false in 12 min" (a click cancels it)."""
         for t in self.for_target(slug):
-            pending = "" if t.state == "waiting" else f" ({timers.state_text(t)})"
+            pending = "" if t.state == "waiting" else f" ({short(timers.state_text(t), 60)})"
             action = QAction(f"⏱ {t.flag} back to {timers.value_text(t.back_present, t.back)} "
                              f"{timers.remaining_text(t)}{pending} — cancel", menu)
             action.setObjectName(f"timer:{t.id}")
@@ -263,7 +264,8 @@ class TimerBoard(QObject):
 
     def tooltip_lines(self, slug: str | None) -> list[str]:
         return [f"timer: {t.flag} back to {timers.value_text(t.back_present, t.back)} {timers.remaining_text(t)}"
-                + ("" if t.state == "waiting" else f" ({timers.state_text(t)})") for t in self.for_target(slug)]
+                + ("" if t.state == "waiting" else f" ({short(timers.state_text(t), 80)})")
+                for t in self.for_target(slug)]
 
     def badge_key(self, slug: str | None) -> bool:
         return bool(self.for_target(slug))
