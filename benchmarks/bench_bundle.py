@@ -4,6 +4,8 @@ Figure:   the bundle (``./flagdeck.sh package``): size of ``dist/flagdeck/``; wa
           ``flagdeck --version`` and ``flagdeck --json --user-data-dir P status`` (a new process each,
           on a closed Chromium profile): the first run, then the median wall and CPU (user +
           system) time of ``--n`` runs.
+          Also ``flagdeck tray --hidden`` from start to its icon embedded in the tray (Xvfb and
+          trayer, as tests/ui do; no target found, so it reads nothing), median of ``--n`` starts.
 Baseline: the same commands through a venv's ``flagdeck`` script (``--venv``, default ``.venv``),
           and the size of that venv's ``lib/`` (its Python packages; the interpreter is the system's).
 
@@ -44,6 +46,26 @@ def timed(argv: list[str], home: Path) -> tuple[float, float]:
     return took, usage.ru_utime + usage.ru_stime
 
 
+def tray_start(exe: Path, home: Path, x: object) -> float:
+    """Seconds from ``Popen`` to the tray icon embedded in the panel (one instance at a time)."""
+    from tests.ui.xserver import stop_process
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", f"DISPLAY={x.display}",  # type: ignore[attr-defined]
+                             str(exe), "tray", "--hidden"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        while not x.tray_icons():  # type: ignore[attr-defined]
+            if proc.poll() is not None or time.perf_counter() - start > 60:
+                raise SystemExit(f"{exe} tray: no icon (exit {proc.poll()})")
+            time.sleep(0.01)
+        return time.perf_counter() - start
+    finally:
+        stop_process(proc)
+        while x.tray_icons():  # type: ignore[attr-defined]
+            time.sleep(0.05)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bundle", type=Path, default=REPO / "dist" / "flagdeck" / "flagdeck")
@@ -66,7 +88,20 @@ def main() -> None:
                 runs = [timed([str(exe), *tail], home) for _ in range(args.n)]
                 rows.append((label, what, first, statistics.median(r[0] for r in runs),
                              statistics.median(r[1] for r in runs)))
+        from tests.ui.xserver import XSession
+
+        x = XSession.start(tray=True)
+        try:
+            starts: dict[str, list[float]] = {"bundle": [], "venv": []}
+            for _ in range(args.n):
+                for label, exe in (("bundle", args.bundle), ("venv", args.venv / "bin" / "flagdeck")):
+                    starts[label].append(tray_start(exe, home, x))
+        finally:
+            x.stop()
         print(f"size: bundle {size_mb(args.bundle.parent):.0f} MB, venv lib/ {size_mb(args.venv / 'lib'):.0f} MB")
+        for label, runs in starts.items():
+            print(f"{label:6} tray --hidden to icon shown: median of {args.n} {statistics.median(runs) * 1000:5.0f} ms "
+                  f"(runs: {', '.join(f'{r:.2f}' for r in runs)} s)")
         for label, what, first, median, cpu in rows:
             print(f"{label:6} {what:14} first {first * 1000:5.0f} ms  median of {args.n}: "
                   f"wall {median * 1000:5.0f} ms, CPU {cpu * 1000:5.0f} ms")
