@@ -3,6 +3,7 @@
 # flagdeck into it when pyproject.toml changed, then runs the command.
 #   ./flagdeck.sh demo        the main job on the embedded demo target
 #   ./flagdeck.sh test [ARGS] the test suite (what .ci/run calls)
+#   ./flagdeck.sh package [--with-demo]  the PyInstaller one-folder bundle dist/flagdeck/ (packaging/)
 #   ./flagdeck.sh ARGS...     any flagdeck command, e.g. ./flagdeck.sh --target demo status
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,7 +38,7 @@ ensure_venv() {
     echo "flagdeck: installing dependencies into $venv" >&2
     local log="$venv/pip-install.log"
     if ! { "$venv/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
-           "$venv/bin/python" -m pip install --disable-pip-version-check -e "$here[test,dev]"; } >"$log" 2>&1; then
+           "$venv/bin/python" -m pip install --disable-pip-version-check -e "$here[test,dev,package]"; } >"$log" 2>&1; then
       tail -n 30 "$log" >&2
       echo "flagdeck: installing into $venv failed (full log: $log)" >&2
       exit 2
@@ -64,6 +65,12 @@ case "$cmd" in
       echo "flagdeck: pytest collected no tests: the suite itself is broken" >&2; exit 1
     fi
     exit "$rc"
+    ;;
+  package)
+    shift
+    "$here/packaging/system-deps.sh" ensure
+    ensure_venv
+    exec "$here/packaging/build.sh" "$venv/bin/python" "$@"
     ;;
   *)
     if [ "$cmd" = demo ]; then "$here/packaging/system-deps.sh" ensure; fi

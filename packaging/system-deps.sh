@@ -2,11 +2,13 @@
 # System libraries flagdeck and its tests need on Debian/Ubuntu: Qt's xcb platform plugin and
 # QtWebEngine's runtime libraries, Xvfb and a tray host for the UI tests, Debian's chromium for
 # tests against a second real browser; PostgreSQL and Node.js/npm for the fleet tests' Unleash server
-# (Node only when no node/npm is on PATH: a NodeSource build already there is kept).
+# (Node only when no node/npm is on PATH: a NodeSource build already there is kept); binutils for
+# PyInstaller (./flagdeck.sh package), and desktop-file-utils and appstream to validate the desktop
+# entry and AppStream metainfo.
 #   system-deps.sh check    list what is missing (exit 1 if anything is)
 #   system-deps.sh ensure   install what is missing when root with apt, else say what to run
 set -euo pipefail
-pkgs=(chromium xvfb xauth trayer x11-utils xdotool
+pkgs=(chromium xvfb xauth trayer x11-utils xdotool binutils desktop-file-utils appstream
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxkbcommon-x11-0 libegl1 libgl1 libnss3
       libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1 libasound2 libdbus-1-3 fonts-dejavu-core

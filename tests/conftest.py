@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,24 @@ def unleash() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+# --- the installable bundle ------------------------------------------------------------------------
+
+BUNDLE_BUILD_SECONDS: list[float] = []
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``./flagdeck.sh package`` with this venv (no install step), into a private folder."""
+    out = tmp_path_factory.mktemp("bundle")
+    env = {**os.environ, "FLAGDECK_VENV": sys.prefix, "FLAGDECK_DIST": str(out / "dist"),
+           "FLAGDECK_BUILD": str(out / "build")}
+    start = time.monotonic()
+    proc = subprocess.run([str(REPO / "flagdeck.sh"), "package"], capture_output=True, text=True, env=env,
+                          timeout=900, cwd=REPO)
+    BUNDLE_BUILD_SECONDS.append(time.monotonic() - start)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    exe = out / "dist" / "flagdeck" / "flagdeck"
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    return exe

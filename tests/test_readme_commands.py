@@ -104,6 +104,8 @@ DEMO = "demo [--fault SPEC] [--level 1|2|3] [--keep-running]"
 LEVEL2 = "rollback --level 2 [--repo DIR] [--to COMMIT] [--dry-run] [--yes] [--note T]"
 LEVEL3 = "rollback --level 3 [--repo DIR] [--branch NAME] [--remote NAME] [--dry-run] [--yes]"
 RESUME = "rollback --resume ID [--yes]"
+TIMED_SET = "flags set NAME=VALUE ... --for DURATION"
+TIMED_UNSET = "flags unset NAME ... --for DURATION"
 DEMO_TARGET = ("demo-target [--profile-dir D] [--debug-port N] [--fault SPEC] [--seed-messages N] "
                "[--env VITE_NAME=VALUE]")
 FLEET_FLAGD = "fleet connect flagd --file PATH"
@@ -125,6 +127,18 @@ OFFLINE = [
     Run("flags get [NAME]", "flags get"),
     Run("flags get [NAME]", f"flags get {FLAG}"),
     Run(SET, f"flags set {FLAG}=true --note 'readme: turned on'"),
+    Run(TIMED_SET, f"flags set {FLAG}=false --for 1h"),
+    Run("timers", "timers"),
+    Run("flagdeck timers", "timers"),
+    Run("timers cancel ID", "timers cancel {timer}"),
+    Run(TIMED_UNSET, f"flags unset {FLAG} --for 1h"),
+    Run("flagdeck timers cancel 3fa9c1", "timers cancel {timer}"),
+    Run("flagdeck timers wait ID", "timers wait 0a0a0a"),  # no such timer: the process ends at once
+    Run("desktop install [--user] [--autostart]", "desktop install --user --autostart"),
+    Run("flagdeck desktop install --user --autostart", "desktop install --user --autostart"),
+    Run("flagdeck desktop install --user", "desktop install --user"),
+    Run("desktop uninstall [--user]", "desktop uninstall --user"),
+    Run("flagdeck desktop uninstall --user", "desktop uninstall --user"),
     Run(SET, "flags set EXTRA_NUMBER=1 EXTRA_TEXT='\"x\"' --force"),
     Run(SET, f"flags set {FLAG}=true --repair"),
     Run("flags unset NAME ...", "flags unset EXTRA_NUMBER EXTRA_TEXT"),
@@ -163,6 +177,10 @@ LIVE = [
     Run("status", "status"),
     Run("--debug-port N", "--debug-port {port} status"),
     Run(SET, f"flags set {FLAG}=true --reload"),
+    Run(SET, f"flags set {FLAG}=false --reload"),  # so the timed write below changes it
+    Run("flagdeck --target demo flags set USE_UNIFIED_DB_SERVICE=true --for 30m --reload",
+        f"--target demo flags set {FLAG}=true --for 30m --reload"),
+    Run("timers cancel ID", "timers cancel {timer}"),
     Run(VERIFY, f"verify --no-watch --only flag,data-loss --expect {FLAG}=true"),
     Run(VERIFY, "verify --window 1", codes=(0, 1)),  # a busy machine may fail the CPU/memory watch
     Run(VERIFY, "verify --full --no-watch --only flag,error-rate"),
@@ -253,8 +271,13 @@ ENTRY_RUNS = [
     Run("./flagdeck.sh test", "./flagdeck.sh test tests/test_codec.py -q"),
 ]
 
+# The bundle: tests/test_bundle.py's session fixture runs exactly this (built once per session).
+PACKAGE_RUNS = [
+    Run("./flagdeck.sh package", "./flagdeck.sh package"),
+]
+
 ALL_RUNS = [*OFFLINE, *LIVE, *NOTIFY_RUNS, *DESKTOP, *DEMO_RUNS, *TARGET_RUNS, *ENTRY_RUNS, FLEET_WALK_TARGET,
-            *FLEET_WALK, *FLEET_RUNS]
+            *FLEET_WALK, *FLEET_RUNS, *PACKAGE_RUNS]
 
 
 def test_every_readme_form_is_run() -> None:
@@ -343,6 +366,8 @@ def test_offline_forms(demo_profile: Path, tmp_path: Path) -> None:
             values["backup"] = cli_json("backups")[-1]["id"]  # the oldest of them
         if "{history_id}" in r.line:
             values["history_id"] = cli_json("history")[0]["id"]
+        if "{timer}" in r.line:
+            values["timer"] = cli_json("timers")[0]["id"]
         run(r, values)
     assert cli_json("status")["mode"] == "live"  # what `launch` left running
 
@@ -360,6 +385,8 @@ def test_live_forms(demo_profile: Path, tmp_path: Path) -> None:
             if "{baseline}" in r.line:
                 saved = sorted((Path(os.environ["FLAGDECK_DATA_DIR"]) / "perf" / "baselines").glob("*.json"))
                 values["baseline"] = saved[-1].stem
+            if "{timer}" in r.line:
+                values["timer"] = cli_json("timers")[0]["id"]
             run(r, values)
     finally:
         target.kill()
@@ -497,3 +524,11 @@ def test_fleet_forms(user_dirs: Path, unleash: Any, tmp_path: Path, monkeypatch:
     finally:
         target.kill()
         stop_holder(profile)
+
+
+@pytest.mark.slow
+def test_package_form(bundle: Path) -> None:
+    """``./flagdeck.sh package`` is what the ``bundle`` fixture ran (tests/conftest.py); its result runs."""
+    assert PACKAGE_RUNS[0].line == "./flagdeck.sh package"
+    proc = subprocess.run([str(bundle), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("flagdeck "), proc.stderr

@@ -11,7 +11,6 @@ the same steps with a display.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from typing import Any
 
 from flagdeck import flag_ops
 from flagdeck.errors import FlagdeckError, LiveError
+from flagdeck.executable import demo_target_command
 from flagdeck.rollback import plan as rollback_plan
 from flagdeck.rollback.run import RollbackResult, StepResult
 from flagdeck.rollback.run import run as run_rollback
@@ -68,8 +68,7 @@ def start_incident(fault: str, seed_messages: int | None, say: Say, *, app_dir: 
     turns the unified path on itself)."""
     profile = _profile_dir()
     port = launch.free_port()
-    argv = [sys.executable, "-m", "flagdeck.demo_target", "--profile-dir", str(profile),
-            "--debug-port", str(port), "--fault", fault]
+    argv = demo_target_command("--profile-dir", str(profile), "--debug-port", str(port), "--fault", fault)
     argv += ["--app-dir", str(app_dir)] if app_dir is not None else ["--env", f"VITE_{FLAG}=true"]
     if seed_messages:
         argv += ["--seed-messages", str(seed_messages)]

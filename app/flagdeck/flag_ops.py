@@ -163,14 +163,15 @@ def write_flags(
     """
     if not assignments and not removals:
         raise UsageError("nothing to change")
+    kind = "timed-revert" if reason == "timed revert" else "flag-write"
     try:
         result = _write_flags(target, assignments, removals, force=force, repair=repair, reload=reload,
                               reason=reason, note=note, backups=backups, live_store=live_store,
                               durable_timeout=durable_timeout)
     except FlagdeckError as exc:
-        history.record_failure("flag-write", target, exc)
+        history.record_failure(kind, target, exc)
         raise
-    history.record_flag_write(result)
+    history.record_flag_write(result, kind)
     return result
 
 

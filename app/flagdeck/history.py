@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from flagdeck.redact import Redactor
 
 DB_NAME = "history.sqlite3"
-KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export")
-HOWS = ("cli", "tray", "console", "api", "fleet")
+KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export", "timed-revert")
+HOWS = ("cli", "tray", "console", "api", "fleet", "timer")
 Outcome = Literal["ok", "failed"]
 ROLLBACK_TYPE = "Level 1: Feature Flag Toggle"
 MARKDOWN_HEADER = "| Date | Version | Issue | Rollback Type | Resolution |"
@@ -282,14 +282,15 @@ def try_record(kind: str, target: TargetLike | None, **kwargs: Any) -> int | Non
         return None
 
 
-def record_flag_write(result: Any) -> int | None:
-    """The row for a ``flag_ops.WriteResult`` (one line at the end of ``write_flags``)."""
+def record_flag_write(result: Any, kind: str = "flag-write") -> int | None:
+    """The row for a ``flag_ops.WriteResult`` (one line at the end of ``write_flags``); a timer's
+    revert is kind ``timed-revert``."""
     changes = "; ".join(change_text(c) for c in result.changes) or "no change"
     backup = result.backup
     durability = getattr(result, "durability", None)
     if durability is not None and not durability.ok:
         changes += f"; {durability.detail}"
-    return try_record("flag-write", result.target, before=result.before, after=result.after, message=changes,
+    return try_record(kind, result.target, before=result.before, after=result.after, message=changes,
                       outcome="ok" if durability is None or durability.ok else "failed",
                       details={"mode": result.mode, "origin": result.origin, "backup": backup.id if backup else None,
                                "reloaded": result.reloaded, "notes": list(result.notes),

@@ -38,6 +38,9 @@ def _write_options(p: argparse.ArgumentParser) -> None:
                    help="the stored document is not a JSON object: back up its text and start a fresh one")
     p.add_argument("--reload", action="store_true", help="live: reload the page so it reads the new flags")
     p.add_argument("--note", help="note kept with the backup taken before the write")
+    p.add_argument("--for", dest="for_", metavar="DURATION",
+                   help="only for a while (90s, 30m, 2h): then each flag goes back to what it was, by itself "
+                        "(flagdeck timers lists and cancels)")
     durability.add_options(p)
 
 
@@ -77,12 +80,16 @@ def cmd_get(args: argparse.Namespace, ctx: Context) -> Any:
 
 def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
     from flagdeck import flag_ops
+    from flagdeck.cli import timers_cmd
     from flagdeck.storage.flags import parse_assignment
 
     assignments = [parse_assignment(a) for a in args.assignments]
+    if args.for_ is not None:
+        return timers_cmd.timed(args, ctx, assignments=assignments, force=args.force, reason="flags set")
     result = flag_ops.write_flags(ctx.target(), assignments=assignments, force=args.force,
                                   repair=args.repair, reload=args.reload, note=args.note,
                                   reason="flags set", durable_timeout=args.durable_timeout)
+    timers_cmd.supersede(ctx, result, [name for name, _ in assignments])
     ctx.emit(result, render_write)
     durability.check(ctx, result)
     return result
@@ -90,9 +97,13 @@ def cmd_set(args: argparse.Namespace, ctx: Context) -> Any:
 
 def cmd_unset(args: argparse.Namespace, ctx: Context) -> Any:
     from flagdeck import flag_ops
+    from flagdeck.cli import timers_cmd
 
+    if args.for_ is not None:
+        return timers_cmd.timed(args, ctx, removals=args.names, reason="flags unset")
     result = flag_ops.write_flags(ctx.target(), removals=args.names, repair=args.repair, reload=args.reload,
                                   note=args.note, reason="flags unset", durable_timeout=args.durable_timeout)
+    timers_cmd.supersede(ctx, result, args.names)
     ctx.emit(result, render_write)
     durability.check(ctx, result)
     return result

@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # what the commands run is imported when they run (cli.main)
 
 # history.KINDS, spelled out so that registering the command does not load the history module
 # (tests/test_cli_imports.py checks they agree).
-KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export")
+KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export", "timed-revert")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -38,6 +38,8 @@ COMMAND_MODULES: list[str | ModuleType] = [
     "perf_cmd",
     "tray_cmd",
     "fleet_cmd",
+    "timers_cmd",
+    "desktop_cmd",
 ]
 
 
@@ -145,6 +147,9 @@ def _run(words: list[str], as_json: bool) -> int:
         ctx = Context(args)
         if args.command != "notify":
             _resume_alerts()
+        from flagdeck import timers_due  # os and sys only: one listing of the timers folder
+
+        timers_due.before_command(args, streams.say)  # overdue timed toggles fire first, and say so
         args.func(args, ctx)
         return ctx.exit_code
     except SystemExit as exc:  # --help and --version printed and "exited"

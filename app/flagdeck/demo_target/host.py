@@ -33,6 +33,7 @@ from flagdeck.demo_target.host_log import HostLog, set_process_name
 from flagdeck.demo_target.options import DemoOptions, relaunch_argv
 from flagdeck.demo_target.page import DemoPage
 from flagdeck.demo_target.signals import SignalWatcher
+from flagdeck.executable import demo_target_command
 from flagdeck.resources_path import resource_file
 
 PROFILE_NAME = "demo-target"
@@ -114,7 +115,7 @@ class DemoHost(QObject):
             "pid": os.getpid(),
             "port": self.opts.debug_port or None,
             "argv": argv,
-            "command": [sys.executable, "-m", "flagdeck.demo_target", *relaunch_argv(argv, self.profile_dir)],
+            "command": demo_target_command(*relaunch_argv(argv, self.profile_dir)),
             "cwd": os.getcwd(),
             "version": __version__,
             "chromiumVersion": qWebEngineChromiumVersion(),

@@ -19,6 +19,7 @@ from typing import NoReturn
 from flagdeck import paths
 from flagdeck.demo_target.faults import FaultSet, parse_faults
 from flagdeck.errors import UsageError
+from flagdeck.executable import demo_target_command
 
 DEFAULT_SEED_MESSAGES = 3000
 MAX_SEED_MESSAGES = 200_000
@@ -154,4 +155,4 @@ def relaunch_command(profile_dir: Path) -> list[str]:
                 pass
             else:
                 options = relaunch_argv(argv, profile)
-    return [sys.executable, "-m", "flagdeck.demo_target", *options]
+    return demo_target_command(*options)

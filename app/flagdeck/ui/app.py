@@ -111,7 +111,7 @@ class FlagdeckApp:
         self.started = started if started is not None else time.monotonic()
         app.setApplicationName("flagdeck")
         app.setApplicationDisplayName("flagdeck")
-        app.setDesktopFileName("flagdeck")
+        app.setDesktopFileName("io.github.flagdeck")  # the desktop entry flagdeck desktop install writes
         app.setWindowIcon(app_icon())
         app.setQuitOnLastWindowClosed(False)
         self._themed = False  # the style sheet is applied once the icon shows (or a window opens)

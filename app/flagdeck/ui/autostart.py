@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import plistlib
-import shutil
 import sys
 from pathlib import Path
 from typing import Any, Protocol
 
 from flagdeck import private_files
 from flagdeck.errors import StorageUnreadable
+from flagdeck.executable import launcher
 
 APP_ID = "flagdeck"
 MAC_LABEL = "io.github.flagdeck.tray"
@@ -25,17 +25,9 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 
 def launch_command(hidden: bool = True) -> list[str]:
-    """How to start the tray again: the frozen executable, the ``flagdeck`` script, or ``-m``."""
-    tail = ["tray", "--hidden"] if hidden else ["tray"]
-    if getattr(sys, "frozen", False):
-        return [sys.executable, *tail]
-    script = Path(sys.executable).with_name("flagdeck.exe" if os.name == "nt" else "flagdeck")
-    if script.is_file():
-        return [str(script), *tail]
-    found = shutil.which("flagdeck")
-    if found:
-        return [found, *tail]
-    return [sys.executable, "-m", "flagdeck", *tail]
+    """How to start the tray again: the flagdeck that runs now (the bundle's executable, the venv's
+    ``flagdeck`` script, or ``python -m flagdeck``; ``executable.launcher``), absolute paths."""
+    return [*launcher(), "tray", *(["--hidden"] if hidden else [])]
 
 
 class Autostart(Protocol):
@@ -115,7 +107,7 @@ class XdgAutostart:
             f"Exec={_desktop_exec(command)}",
             *([f"Icon={self.icon}"] if self.icon else []),
             "Terminal=false",
-            "Categories=Development;Utility;",
+            "Categories=Development;",
             "X-GNOME-Autostart-enabled=true",
             "",
         ]

@@ -24,6 +24,7 @@ from flagdeck.ui.actions import Flows
 from flagdeck.ui.autostart import Autostart, launch_command
 from flagdeck.ui.session import TargetSession
 from flagdeck.ui.state import SHAPE_WORDS, Badge, FlagShape, runs_on, state_line
+from flagdeck.ui.timer_menu import TimerBoard
 from flagdeck.ui.workers import error_text
 
 RECENT_BACKUPS = 5
@@ -50,6 +51,8 @@ class Tray(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self._drawn: tuple[Any, ...] | None = None
+        self.timers = TimerBoard(session, self)  # timed toggles (issue 13): ui/timer_menu.py
+        self.timers.changed.connect(self.update_icon)
         session.changed.connect(self.update_icon)
         session.backupsChanged.connect(self._fill_backups)
         self.update_icon()
@@ -61,14 +64,15 @@ class Tray(QObject):
     # --- the icon -----------------------------------------------------------------------------------
 
     def update_icon(self) -> None:
-        shape, mark = self.session.shape(), self.session.badge()
-        tip = self.session.tooltip()
-        if (shape, mark, tip) == self._drawn:
+        slug = self.session.target.slug if self.session.target else None
+        shape, mark, timed = self.session.shape(), self.session.badge(), self.timers.badge_key(slug)
+        tip = "\n".join([self.session.tooltip(), *self.timers.tooltip_lines(slug)])
+        if (shape, mark, timed, tip) == self._drawn:
             return
-        if self._drawn is None or self._drawn[:2] != (shape, mark):
-            self.icon.setIcon(icons.state_icon(shape, mark))
+        if self._drawn is None or self._drawn[:3] != (shape, mark, timed):
+            self.icon.setIcon(self.timers.decorate(icons.state_icon(shape, mark), slug))
         self.icon.setToolTip(tip)
-        self._drawn = (shape, mark, tip)
+        self._drawn = (shape, mark, timed, tip)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
@@ -135,6 +139,8 @@ class Tray(QObject):
                                         tip=flag.description or "")
                     item.setCheckable(True)
                     item.setChecked(runs_on(snap, flag))
+                    self.timers.add_flag_menu(self.menu, flag.name, runs_on(snap, flag),
+                                              enabled=not busy_storage and not write_running)
                 else:
                     value = json.dumps(flag.effective, ensure_ascii=False)
                     self._action(f"{flag.name} = {value[:24]}…" if len(value) > 24 else f"{flag.name} = {value}",
@@ -147,6 +153,7 @@ class Tray(QObject):
             why = SHAPE_WORDS[shape] if shape is not FlagShape.UNKNOWN else "unknown"
             self._action(f"Flags {why}" + (f": {short(snap.error, 70)}" if snap and snap.error else ""), "no-flags",
                          enabled=False)
+        self.timers.add_running(self.menu, session.target.slug if session.target else None)
         self.menu.addSeparator()
 
         if rollback_running:

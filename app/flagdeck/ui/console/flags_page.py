@@ -30,6 +30,7 @@ from flagdeck.storage.flags import js_repr as js
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
+from flagdeck.ui.console.timers_panel import TimersPanel
 from flagdeck.ui.dialogs import diff_text
 from flagdeck.ui.state import MODE_WORDS, Badge, FlagShape, runs_on
 from flagdeck.ui.texts import write_summary
@@ -67,6 +68,7 @@ class FlagsPage(Page):
         top_layout.addLayout(raw_row)
         top_layout.addWidget(widgets.section("Warnings"))
         top_layout.addWidget(self.warnings, 1)
+        top_layout.addWidget(TimersPanel(self.session))  # timers (issue 13): shown and cancelled here
 
         bottom = QWidget()
         bottom_layout = QHBoxLayout(bottom)
