@@ -72,9 +72,10 @@ def test_a_waiting_alert_still_loads_the_alerts(qtwe_profile: Path, tmp_path: Pa
 def test_registration_constants_agree_with_their_modules() -> None:
     """What the command modules spell out so that registering them loads nothing."""
     from flagdeck import history
-    from flagdeck.perf import workload
+    from flagdeck.perf import sequential, workload
     from flagdeck.verify.runner import CHECK_IDS
 
     assert history_cmd.KINDS == history.KINDS
     assert verify_cmd.CHECK_IDS == CHECK_IDS
     assert (perf_cmd.DEMO_REPEAT, perf_cmd.PROBE_REPEAT) == (workload.DEMO_REPEAT, workload.PROBE_REPEAT)
+    assert (perf_cmd.MIN_PAIRS, perf_cmd.MAX_PAIRS) == (sequential.MIN_PAIRS, sequential.MAX_PAIRS)
