@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,12 +23,12 @@ from flagdeck.errors import LiveError, TargetBusy
 from flagdeck.perf.runner import CompareInterrupted, RunEvent, compare
 from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
+from tests import perf_support
 from tests.conftest import REPO
 from tests.demo_support import DemoTarget
 
 pytestmark = pytest.mark.slow
 
-SEED_MESSAGES = "1000"  # largest topic ~150 messages: a load of ~10 ms, stable enough, quick to seed
 THEIRS = '{"USE_UNIFIED_DB_SERVICE": false, "by": "rollback"}'
 KEPT = '{ "USE_UNIFIED_DB_SERVICE": false, "note": "kept byte for byte" }'
 
@@ -51,40 +50,15 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    profile = tmp_path_factory.mktemp("perf-seeded") / "profile"
-    target = DemoTarget.start(profile, "--seed-messages", SEED_MESSAGES)
-    try:
-        target.wait_ready()
-        assert target.stop() == 0
-    finally:
-        target.kill()
-    return profile
+    return perf_support.seeded_profile(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def demo(seeded: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[float], DemoTarget]]:
-    """``demo(F)``: a running target with ``--fault slow=F`` (none for 1.0) on its own copy of the
-    seeded profile; asking for another F stops the previous target."""
-    running: dict[float, DemoTarget] = {}
-
-    def get(factor: float) -> DemoTarget:
-        if factor in running and running[factor].proc.poll() is None:
-            return running[factor]
-        for other in running.values():
-            other.kill()
-        running.clear()
-        profile = tmp_path_factory.mktemp(f"slow-{factor}") / "profile"
-        leftovers = shutil.ignore_patterns("LOCK", "demo-target.json", "DevToolsActivePort")
-        shutil.copytree(seeded, profile, ignore=leftovers)
-        fault = () if factor == 1.0 else ("--fault", f"slow={factor}")
-        target = DemoTarget.start(profile, *fault)
-        target.wait_ready()
-        running[factor] = target
-        return target
-
-    yield get
-    for target in running.values():
-        target.kill()
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[float], DemoTarget]]:
+    """``demo(F)``: a running target with ``--fault slow=F`` (none for 1.0) (``perf_support``)."""
+    targets = perf_support.SlowTargets(tmp_path_factory)
+    yield targets.get
+    targets.stop()
 
 
 def stored_flags(target: DemoTarget) -> str | None:

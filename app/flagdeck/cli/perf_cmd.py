@@ -61,14 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c.set_defaults(func=cmd_compare)
 
 
-def _progress(ctx: Context, paired: bool) -> Any:
+def _progress(ctx: Context) -> Any:
     from flagdeck.perf import report
 
     def show(event: RunEvent) -> None:
         if event.sample is not None:
             ctx.info(report.progress_line(event.step, event.total, event.sample, event.headline, auto=event.auto))
         if event.look is not None:
-            ctx.info(report.look_line(event.look, paired))
+            ctx.info(report.look_line(event.look))
     return show
 
 
@@ -86,7 +86,7 @@ def cmd_compare(args: argparse.Namespace, ctx: Context) -> CompareResult:
     result = compare(target, runs=args.runs, flag=args.flag, probe_js=probe,
                      probe_name=Path(args.probe).name if args.probe else "probe", repeat=args.repeat,
                      metric=args.metric, baseline=args.baseline, seed=args.seed,
-                     progress=_progress(ctx, paired=not against))
+                     progress=_progress(ctx))
     extra: dict[str, str | None] = {"chart": None, "csv": None}
     if args.csv:
         extra["csv"] = str(report.write_csv(result, Path(args.csv)))

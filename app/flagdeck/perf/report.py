@@ -104,9 +104,9 @@ def progress_line(step: int, total: int, sample: RunSample, headline: str, *, au
             f"workload {sample.timing.get('workload', 0):.0f} ms)")
 
 
-def look_line(look: Look, paired: bool = True) -> str:
+def look_line(look: Look) -> str:
     """The interval after a look of an automatic comparison, and whether it decides the tier."""
-    unit = "pair" if paired else "on-side run"
+    unit = "pair" if look.paired else "on-side run"
     state = f"decides {look.decided}" if look.decided else "not decided yet"
     return (f"  after {look.pairs} {unit}{'s' if look.pairs != 1 else ''}: {look.degradation_pct:+.1f} % "
             f"({level_text(look.level)} CI {look.ci_low:+.1f} to {look.ci_high:+.1f} %): {state}")

@@ -41,6 +41,7 @@ from flagdeck.targets.resolve import Target, default_flag
 from flagdeck.verify.result import now_iso
 
 MAX_RUNS = 500
+BASELINE_RUNS = 6  # off-side runs a measured baseline keeps (plus a warm-up run)
 
 
 class CompareInterrupted(UsageError):
@@ -69,11 +70,13 @@ class RunEvent:
 Progress = Callable[[RunEvent], None]
 
 
-def schedule(runs: int, rng: random.Random, *, on_only: bool = False) -> list[tuple[int, Side]]:
-    """(pair, side) in run order: the warm-up pair 0, then ``runs`` pairs in random order each."""
+def schedule(runs: int, rng: random.Random, *, on_only: bool = False, off_only: bool = False
+             ) -> list[tuple[int, Side]]:
+    """(pair, side) in run order: the warm-up pair 0, then ``runs`` pairs in random order each
+    (one side only against a saved baseline, or when measuring one)."""
     out: list[tuple[int, Side]] = []
     for pair in range(runs + 1):
-        sides: list[Side] = ["on"] if on_only else ["on", "off"]
+        sides: list[Side] = ["on"] if on_only else ["off"] if off_only else ["on", "off"]
         rng.shuffle(sides)
         out += [(pair, side) for side in sides]
     return out
@@ -85,8 +88,9 @@ class _Comparison:
     def __init__(self, target: Target, store: LiveStore, *, flag: str, runs: int, auto: bool, seed: int,
                  save_baseline: str | None, use_baseline: baselines.Baseline | None, metric: str | None,
                  progress: Progress | None, cancel: threading.Event | None, ready_timeout: float,
-                 workload_timeout: float, backups: BackupStore | None) -> None:
+                 workload_timeout: float, backups: BackupStore | None, off_only: bool = False) -> None:
         self.target, self.store, self.flag, self.runs, self.auto = target, store, flag, runs, auto
+        self.off_only = off_only
         self.save_baseline, self.use_baseline, self.metric = save_baseline, use_baseline, metric
         self.progress = progress or (lambda event: None)
         self.cancel = cancel or threading.Event()
@@ -186,7 +190,7 @@ class _Comparison:
     def run_all(self, result: CompareResult) -> None:
         """Every run of the plan; with ``auto``, a look after each complete pair and a stop once it
         decides the tier (``sequential.py``)."""
-        plan = schedule(self.runs, self.rng, on_only=self.use_baseline is not None)
+        plan = schedule(self.runs, self.rng, on_only=self.use_baseline is not None, off_only=self.off_only)
         stopping = result.stopping = Stopping("auto" if self.auto else "fixed")
         if not self.auto:
             stopping.reason = f"fixed count: {self.runs} pair{'s' if self.runs != 1 else ''} (--runs {self.runs})"
@@ -229,7 +233,7 @@ def compare(
     probe_name: str = "probe", repeat: int | None = None, metric: str | None = None,
     baseline: str | None = None, seed: int | None = None, progress: Progress | None = None,
     cancel: threading.Event | None = None, save: bool = True, ready_timeout: float = 30.0,
-    workload_timeout: float = 120.0, backups: BackupStore | None = None,
+    workload_timeout: float = 120.0, backups: BackupStore | None = None, off_only: bool = False,
 ) -> CompareResult:
     """Compare ``flag`` on vs off on the running ``target`` (live, over its debug port).
 
@@ -241,6 +245,7 @@ def compare(
     (expression or async function body returning ``{name: ms}``); without it the demo target's
     workload is used when the page has one, else only the page load is compared. The result is
     saved under ``<data>/perf/`` unless ``save`` is false or the comparison was cancelled.
+    ``off_only``: measure the off side only (:func:`measure_baseline`).
     """
     auto = runs == sequential.AUTO
     if not auto and (not isinstance(runs, int) or isinstance(runs, bool) or not 1 <= runs <= MAX_RUNS):
@@ -259,8 +264,19 @@ def compare(
     with store, target_lock.target_lock(target.slug, purpose="perf compare"):
         job = _Comparison(target, store, flag=flag, runs=pairs, auto=auto, seed=seed, save_baseline=save_as,
                           use_baseline=use, metric=metric, progress=progress, cancel=cancel,
-                          ready_timeout=ready_timeout, workload_timeout=workload_timeout, backups=backups)
-        return _run(job, probe_js, probe_name, repeat, seed, save)
+                          ready_timeout=ready_timeout, workload_timeout=workload_timeout, backups=backups,
+                          off_only=off_only)
+        return _run(job, probe_js, probe_name, repeat, seed, save and not off_only)
+
+
+def measure_baseline(target: Target, name: str, *, runs: int = BASELINE_RUNS, flag: str | None = None,
+                     seed: int | None = None, progress: Progress | None = None,
+                     cancel: threading.Event | None = None) -> CompareResult:
+    """Measure the original path (the flag off) ``runs`` times after a warm-up run and save it as
+    baseline ``name``: the runbook's "original implementation metrics", for the trigger board to
+    compare the running path against later (``triggers.measure_perf``). The flag is put back."""
+    return compare(target, runs=runs, flag=flag, baseline=f"{baselines.SAVE}={name}", seed=seed, progress=progress,
+                   cancel=cancel, off_only=True)
 
 
 def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | None, seed: int,

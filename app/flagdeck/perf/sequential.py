@@ -55,6 +55,7 @@ class Look:
     level: float
     df: float
     decided: Severity | None  # the tier the interval decides, None: keep measuring
+    paired: bool = True  # False: on-side runs against a saved baseline
 
     @property
     def degradation_pct(self) -> float:
@@ -71,7 +72,7 @@ class Look:
     def to_json(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "ratio": round(self.ratio, 4), "degradation_pct": round(self.degradation_pct, 2),
                 "ci_low": round(self.ci_low, 2), "ci_high": round(self.ci_high, 2), "level": round(self.level, 5),
-                "df": round(self.df, 2), "decided": self.decided}
+                "df": round(self.df, 2), "decided": self.decided, "paired": self.paired}
 
 
 def _logs(values: Sequence[float]) -> list[float] | None:
@@ -100,7 +101,7 @@ def look(on: Sequence[float], off: Sequence[float], *, paired: bool, level: floa
         df = (v_on + v_off) ** 2 / (v_on**2 / (n - 1) + v_off**2 / (m - 1)) if se > 0 else float(n + m - 2)
     half = student_t.quantile(1.0 - (1.0 - level) / 2.0, df) * se
     ratio, lo, hi = math.exp(mean), math.exp(mean - half), math.exp(mean + half)
-    return Look(n, ratio, (lo, hi), level, df, decided((lo - 1.0) * 100.0, (hi - 1.0) * 100.0))
+    return Look(n, ratio, (lo, hi), level, df, decided((lo - 1.0) * 100.0, (hi - 1.0) * 100.0), paired)
 
 
 def reason(last: Look | None, *, paired: bool = True, cancelled: bool = False) -> str:
