@@ -54,9 +54,24 @@ case "$cmd" in
     "$here/packaging/system-deps.sh" ensure
     ensure_venv
     cd "$here"
+    # The whole suite (no arguments, as CI runs it) on FLAGDECK_TEST_WORKERS processes (default 2): the
+    # tests run one file per worker at a time, then the timing-sensitive ones (marked serial in
+    # tests/conftest.py: performance statistics, idle CPU, races) alone. FLAGDECK_TEST_WORKERS=1: serially.
+    workers="${FLAGDECK_TEST_WORKERS:-}"
+    if [ -z "$workers" ] && [ "$#" -eq 0 ]; then workers=2; fi
     set +e
-    "$venv/bin/python" -m pytest "$@"
-    rc=$?
+    if [ -n "$workers" ] && [ "$workers" -gt 1 ]; then
+      "$venv/bin/python" -m pytest -n "$workers" --dist loadfile -m "not serial" "$@"
+      rc=$?
+      "$venv/bin/python" -m pytest -m serial "$@"
+      rc_serial=$?
+      # the first failure wins; 5 (nothing collected) only when both phases collected nothing
+      if [ "$rc" -eq 5 ]; then rc=$rc_serial
+      elif [ "$rc" -eq 0 ] && [ "$rc_serial" -ne 5 ]; then rc=$rc_serial; fi
+    else
+      "$venv/bin/python" -m pytest "$@"
+      rc=$?
+    fi
     set -e
     if [ "$rc" -eq 5 ]; then
       if [ "$#" -gt 0 ]; then

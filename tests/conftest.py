@@ -53,6 +53,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     system_deps.check_markers(item)
 
 
+# Tests whose outcome depends on timing: ``./flagdeck.sh test`` runs the suite on two processes,
+# then these alone (a test running beside them would add its load to what they measure).
+SERIAL = (
+    "tests/test_perf_compare.py",  # A/B statistics on the demo target
+    "tests/test_triggers_perf.py",
+    "tests/ui/test_console_perf.py",
+    "tests/ui/test_tray_e2e.py::test_footprint_idle_tray",  # idle CPU < 0.5 %
+    "tests/ui/test_watch.py::test_app_quitting_makes_the_state_unknown_then_offline",  # a moment between two reads
+    "tests/test_history.py::test_two_processes_write_at_once",  # two writers racing on a new database
+)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
+
+
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every platformdirs/user dir of flagdeck (and HOME) inside the test's tmp_path."""

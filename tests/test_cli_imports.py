@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flagdeck.cli import history_cmd, perf_cmd, verify_cmd
+from flagdeck.cli import history_cmd, main, perf_cmd, verify_cmd
 from tests.conftest import REPO
 
 FORBIDDEN_PACKAGES = ("flagdeck.rollback", "flagdeck.verify", "flagdeck.perf", "flagdeck.evidence",
@@ -72,9 +72,30 @@ def test_a_waiting_alert_still_loads_the_alerts(qtwe_profile: Path, tmp_path: Pa
 def test_registration_constants_agree_with_their_modules() -> None:
     """What the command modules spell out so that registering them loads nothing."""
     from flagdeck import history
-    from flagdeck.perf import workload
+    from flagdeck.perf import sequential, workload
     from flagdeck.verify.runner import CHECK_IDS
 
     assert history_cmd.KINDS == history.KINDS
     assert verify_cmd.CHECK_IDS == CHECK_IDS
     assert (perf_cmd.DEMO_REPEAT, perf_cmd.PROBE_REPEAT) == (workload.DEMO_REPEAT, workload.PROBE_REPEAT)
+    assert (perf_cmd.MIN_PAIRS, perf_cmd.MAX_PAIRS) == (sequential.MIN_PAIRS, sequential.MAX_PAIRS)
+
+
+@pytest.mark.parametrize(("words", "word"), [
+    (["status"], "status"), (["--user-data-dir", "P", "--json", "flags", "set", "A=1"], "flags"),
+    (["--user", "P", "status"], "status"), (["--target=demo", "compare"], "compare"), (["--json"], None),
+    (["--help"], None), (["-h", "status"], None), (["--", "status"], "status"), (["--debug-port", "9", "-x"], None),
+])
+def test_the_command_word_is_read_as_argparse_reads_it(words: list[str], word: str | None) -> None:
+    assert main.command_word(words) == word
+
+
+def test_a_command_registers_only_the_modules_up_to_its_own() -> None:
+    """``flags set`` builds the flags commands only; help, and a word no command has, build them all."""
+    parser = main.build_parser(["flags", "set", "A=1"])
+    assert not parser.complete and "tray" not in _commands(parser) and {"status", "flags"} <= _commands(parser)
+    assert main.build_parser(["--help"]).complete and "tray" in _commands(main.build_parser(["nope"]))
+
+
+def _commands(parser: object) -> set[str]:
+    return {name for action in parser._subparsers._group_actions for name in action.choices}  # type: ignore[attr-defined]

@@ -17,7 +17,6 @@ from flagdeck.perf.analysis import analyse
 from flagdeck.perf.collect import comparison_rows
 from flagdeck.perf.result import CompareResult, RunSample
 from flagdeck.perf.runner import schedule
-from flagdeck.targets.resolve import Target
 from flagdeck.triggers import perf_trigger
 
 SLUG = "demo-0123456789"
@@ -156,12 +155,8 @@ def test_saved_file_has_the_trigger_keys_and_is_private(user_dirs: Path) -> None
     assert second != path and saved.latest(SLUG)["severity"] == "none"  # type: ignore[index]
 
 
-def test_perf_trigger_reads_the_newest_comparison(user_dirs: Path, tmp_path: Path) -> None:
-    target = Target("demo target", tmp_path / "leveldb", None, "featureFlags", "file://", True, None, False)
-    result = synthetic(1.35)
-    result.target_slug = target.slug
-    saved.save(result)
-    trigger = perf_trigger(target)
+def test_perf_trigger_of_a_comparison() -> None:
+    trigger = perf_trigger(synthetic(1.35).to_json())
     assert trigger is not None and trigger.severity == "major" and trigger.source == "perf"
     assert "workload.total" in trigger.observed and "95% CI" in trigger.observed
 

@@ -94,7 +94,7 @@ ROLLBACK = "rollback [--flag N] [--no-reload] [--restart] [--yes] [--dry-run] [-
 VERIFY = "verify [--full] [--window S] [--no-watch] [--only IDS] [--expect N=V]"
 CHECKLIST = "checklist [list|mark ID pass|fail|n/a|open [--note]|reset]"
 LAUNCH = "launch [--port N] [--restart]"
-COMPARE = "compare [--runs N] [--flag N] [--probe FILE.js] [--baseline save|NAME] [--csv F] [--chart F.png]"
+COMPARE = "compare [--runs auto|N] [--flag N] [--probe FILE.js] [--baseline save|NAME] [--csv F] [--chart F.png]"
 EXPORT = "evidence export [--out F.zip] [--since D] [--window S] [--no-redact]"
 HISTORY = "history [--kind K] [--since D] [--markdown]"
 NOTIFY_SETUP = "notify setup --url URL [--kind slack|json]"
@@ -184,7 +184,8 @@ LIVE = [
     Run(VERIFY, f"verify --no-watch --only flag,data-loss --expect {FLAG}=true"),
     Run(VERIFY, "verify --window 1", codes=(0, 1)),  # a busy machine may fail the CPU/memory watch
     Run(VERIFY, "verify --full --no-watch --only flag,error-rate"),
-    Run("triggers", "triggers", codes=(0, 1)),
+    # --quick: the measured board is tests/test_triggers_perf.py's (a comparison here would cost a minute)
+    Run("triggers [--quick]", "triggers --quick", codes=(0, 1)),
     Run(COMPARE, f"compare --runs 2 --flag {FLAG} --baseline save --csv {{tmp}}/runs.csv --chart {{tmp}}/runs.png",
         codes=(0, 1)),  # 1: a tier of major or worse (two runs give wide intervals)
     Run(COMPARE, "compare --runs 2 --probe {tmp}/probe.js --baseline {baseline}", codes=(0, 1)),

@@ -1,9 +1,9 @@
 """``python -m flagdeck`` and the ``flagdeck`` script.
 
 A Ctrl-C from here on ends in ``flagdeck: interrupted`` and exit 130 (``cli.interrupts``): the
-handler is set before the command modules (a third of a second of imports) load. Once the
-interpreter tears itself down (after every exit task, alert deliveries included) a Ctrl-C is
-ignored: the command has ended and said so; Python would otherwise die of the signal there.
+handler is set before the command's modules load. Once the interpreter tears itself down (after
+every exit task, alert deliveries included) a Ctrl-C is ignored: the command has ended and said
+so; Python would otherwise die of the signal there.
 """
 
 from __future__ import annotations

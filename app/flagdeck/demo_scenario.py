@@ -1,7 +1,10 @@
 """The main job on the demo target: an incident and its Level-1 rollback, end to end.
 
-1. start the demo target with the unified DB path on and a fault (a "bad release"),
-2. show the trigger board (what the runbook says to do),
+1. start the demo target with the unified DB path on and a fault (a "bad release"), and save a
+   baseline of the original path (the runbook's "original implementation metrics": the flag off,
+   where the fault does not reach),
+2. show the trigger board (what the runbook says to do; its performance triggers are measured
+   against that baseline),
 3. roll back (capture, flag off, reload or restart, verify, record),
 4. stop the target (unless asked to keep it), and report.
 
@@ -28,6 +31,7 @@ from flagdeck.triggers import TriggerBoard, check
 
 FLAG = "USE_UNIFIED_DB_SERVICE"
 DEFAULT_FAULT = "data-loss"
+BASELINE = "demo-original"
 
 
 @dataclass
@@ -35,6 +39,7 @@ class DemoResult:
     fault: str
     profile: str
     started_seconds: float = 0.0
+    baseline: str | None = None  # what saving the original path's baseline did, for people
     board: TriggerBoard | None = None
     rollback: RollbackResult | None = None
     stopped: bool = False
@@ -94,11 +99,34 @@ def start_incident(fault: str, seed_messages: int | None, say: Say, *, app_dir: 
     return target, time.monotonic() - t0
 
 
+def save_baseline(target: Target, say: Say) -> str:
+    """Measure the original path (the flag off) and keep it as the baseline the trigger board
+    compares the running path against; the flag is put back. A page that does not come up (the
+    crash-on-start fault) gets no baseline: the board then says it could not measure."""
+    from flagdeck.perf.runner import BASELINE_RUNS, measure_baseline
+    from flagdeck.storage import cdp
+
+    try:
+        up = target.debug_port is not None and any(p.origin == "file://" for p in cdp.list_targets(target.debug_port))
+    except FlagdeckError:
+        up = False
+    if not up:
+        return "no baseline of the original path: the app's page did not come up"
+    say(f"measuring the original path as baseline {BASELINE} ({BASELINE_RUNS} runs, flag off)...")
+    t0 = time.monotonic()
+    try:
+        measure_baseline(target, BASELINE, flag=FLAG)
+    except FlagdeckError as exc:
+        return f"no baseline of the original path: {exc}"
+    return f"baseline {BASELINE} of the original path saved ({BASELINE_RUNS} runs, {time.monotonic() - t0:.1f} s)"
+
+
 def run_demo(*, fault: str = DEFAULT_FAULT, keep_running: bool = False, seed_messages: int | None = None,
              say: Say = print, step: Callable[[StepResult], None] | None = None) -> DemoResult:
     result = DemoResult(fault, str(_profile_dir()))
     target, result.started_seconds = start_incident(fault, seed_messages, say)
     try:
+        result.baseline = save_baseline(target, say)
         say("checking the triggers...")
         result.board = check(target)
         plan = rollback_plan.prepare(target)

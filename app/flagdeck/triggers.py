@@ -1,19 +1,23 @@
 """The runbook's rollback triggers, classified from measured signals, with the level to act on.
 
-Signals come from a verification report (and, once the performance comparison has run, from its
-saved degradation tier). Each trigger keeps the runbook's wording, so the board reads like the
-runbook a release engineer already knows.
+Signals come from a verification report and a performance measurement made for the board
+(:func:`measure_perf`): the running path against the saved baseline of the original path when
+one exists (the runbook's "Performance degradation baseline: original implementation metrics"),
+else an early-stopping comparison of the flag on vs off; the board says which it used, or why it
+measured nothing (``quick``, the flag already off, no live app). Each trigger keeps the runbook's
+wording, so the board reads like the runbook a release engineer already knows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from flagdeck import paths
-from flagdeck.errors import LiveError, OriginError
+from flagdeck.errors import FlagdeckError, LiveError, OriginError
 from flagdeck.private_files import write_json
 from flagdeck.storage.leveldb_store import LevelDBStore
 from flagdeck.targets.resolve import Target
@@ -33,6 +37,24 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class PerfCheck:
+    """How the board measured the performance triggers, or why it did not."""
+
+    how: Literal["baseline", "comparison", "quick", "flag-off", "not-measurable"]
+    detail: str  # one line for people
+    severity: str | None = None  # the comparison's tier (critical/major/minor/none) when measured
+    seconds: float | None = None
+    saved: str | None = None  # the saved comparison (perf/compare-*.json)
+
+    @property
+    def measured(self) -> bool:
+        return self.how in ("baseline", "comparison")
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "measured": self.measured}
+
+
+@dataclass(frozen=True)
 class TriggerBoard:
     target: str
     flag_state: dict[str, Any]
@@ -41,6 +63,7 @@ class TriggerBoard:
     level: str  # "level-1-now" | "level-1-within-hour" | "consider" | "none" | "level-2"
     checked: tuple[str, ...] = field(default_factory=tuple)  # signals that were measured
     not_checked: tuple[str, ...] = field(default_factory=tuple)  # could not be measured (manual)
+    perf: PerfCheck | None = None
 
     @property
     def worst(self) -> Severity | None:
@@ -74,19 +97,57 @@ def _message_load(report: VerifyReport) -> Trigger | None:
     return None
 
 
-def perf_trigger(target: Target) -> Trigger | None:
-    """The degradation tier of the newest saved comparison of this target (``flagdeck compare``)."""
-    from flagdeck.perf.saved import latest
-    from flagdeck.perf.tiers import RUNBOOK_LINE
+def perf_trigger(data: dict[str, Any], how: str = "") -> Trigger | None:
+    """The trigger a comparison's JSON document (``CompareResult.to_json()``) fires, if any."""
+    from flagdeck.perf.tiers import RUNBOOK_LINE, level_text
 
-    data = latest(target.slug)
-    severity = data.get("severity") if data else None
-    if data is None or severity not in ("critical", "major", "minor"):
+    severity = data.get("severity")
+    if severity not in ("critical", "major", "minor"):
         return None
     band = str(RUNBOOK_LINE[severity]).split(" (")[0]
-    ci = f" (95% CI {data.get('ci_low')} to {data.get('ci_high')} %)" if data.get("ci_low") is not None else ""
-    return Trigger(severity, band, f"{data.get('metric', 'headline metric')} {data.get('degradation_pct')} % "
-                   f"slower{ci}", "perf")
+    level = level_text(float(data.get("ci_level") or 0.95))
+    ci = f" ({level} CI {data['ci_low']:+.1f} to {data['ci_high']:+.1f} %)" if data.get("ci_low") is not None else ""
+    return Trigger(severity, band, f"{data.get('metric', 'headline metric')} {data.get('degradation_pct'):+.1f} % "
+                   f"slower{ci}{', ' + how if how else ''}", "perf")
+
+
+def measure_perf(target: Target, flag_state: dict[str, Any], *, progress: Callable[[Any], None] | None = None,
+                 cancel: Any = None) -> tuple[Trigger | None, PerfCheck]:
+    """The performance triggers, measured now on the live app: the flag's path against the saved
+    baseline of the original path when one exists (on-side runs only, unpaired), else an
+    early-stopping comparison of the flag on vs off (``compare --runs auto``). Nothing is
+    measured while the flag is off: that would switch the path back on in the app."""
+    from flagdeck.perf import baseline as baselines
+    from flagdeck.perf.runner import compare
+    from flagdeck.targets.resolve import default_flag
+
+    if target.debug_port is None:
+        return None, PerfCheck("not-measurable", "not measured: the app is not live (no debug port), and a "
+                               "comparison reloads the running app")
+    try:
+        flag = default_flag(target)
+    except FlagdeckError as exc:
+        return None, PerfCheck("not-measurable", f"not measured: {exc}")
+    if flag_state.get(flag) is False:
+        return None, PerfCheck("flag-off", f"not measured: {flag} is off, the app runs the original path")
+    base = baselines.latest_for(target.slug, flag)
+    try:
+        result = compare(target, flag=flag, baseline=base.name if base else None, progress=progress, cancel=cancel)
+    except FlagdeckError as exc:
+        return None, PerfCheck("not-measurable", f"not measured: {exc}")
+    data = result.to_json()
+    if base is not None:
+        how: Literal["baseline", "comparison"] = "baseline"
+        detail = (f"measured against the saved baseline {base.name} of the original path ({len(base.samples)} runs, "
+                  f"{base.created[:19].replace('T', ' ')}): {result.runs} on-side run(s); {data['stopped']}")
+        short = f"against baseline {base.name}"
+    else:
+        how = "comparison"
+        detail = (f"measured with an early-stopping comparison (no saved baseline of the original path): "
+                  f"{result.runs} pair(s) on/off; {data['stopped']}")
+        short = f"comparison of {result.runs} pairs"
+    check = PerfCheck(how, detail, result.severity, round(result.seconds, 1), result.saved_path)
+    return perf_trigger(data, short), check
 
 
 def save_board(target: Target, board: TriggerBoard) -> Path:
@@ -95,12 +156,15 @@ def save_board(target: Target, board: TriggerBoard) -> Path:
     return write_json(paths.sub_dir("verify") / f"{stamp}-triggers-{target.slug}.json", {
         "target_slug": target.slug, "board": board.target, "level": board.level,
         "recommendation": board.recommendation, "flag_state": board.flag_state,
-        "triggers": [t.__dict__ for t in board.triggers], "not_checked": list(board.not_checked)})
+        "triggers": [t.__dict__ for t in board.triggers], "not_checked": list(board.not_checked),
+        "perf": board.perf.to_json() if board.perf else None})
 
 
-def check(target: Target, *, window: float = 2.0) -> TriggerBoard:
-    """Measure the signals now (a verification with a short watch) and classify them; the board
-    is saved. The flag state is what the running page uses when it tells, else what is stored.
+def check(target: Target, *, window: float = 2.0, quick: bool = False,
+          progress: Callable[[Any], None] | None = None, cancel: Any = None) -> TriggerBoard:
+    """Measure the signals now (a verification with a short watch, and the performance triggers
+    unless ``quick``: :func:`measure_perf`) and classify them; the board is saved. The flag state
+    is what the running page uses when it tells, else what is stored.
 
     An app whose page crashed on start (the runbook's first critical trigger) has a debug port
     and no page to ask: its stored flags are read from a snapshot of the disk, and a flag nothing
@@ -121,7 +185,13 @@ def check(target: Target, *, window: float = 2.0) -> TriggerBoard:
             no_page = True
         flags = _flag_state(status, no_page=no_page)
         report = verify(target, watch=True, window=window, save=False, store=store)
-    board = classify(target, report, flags)
+    if quick:
+        perf, how = None, PerfCheck("quick", "not measured (--quick): no comparison was run")
+    elif no_page:
+        perf, how = None, PerfCheck("not-measurable", "not measured: the app's page does not answer")
+    else:
+        perf, how = measure_perf(target, flags, progress=progress, cancel=cancel)
+    board = classify(target, report, flags, perf=perf, perf_check=how)
     save_board(target, board)
     return board
 
@@ -141,7 +211,8 @@ def _flag_state(status: Any, *, no_page: bool) -> dict[str, Any]:
     return out
 
 
-def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -> TriggerBoard:
+def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any], *, perf: Trigger | None = None,
+             perf_check: PerfCheck | None = None) -> TriggerBoard:
     triggers: list[Trigger] = []
     for result in report.results:
         if result.status == "fail" and result.id in _FROM_CHECKS:
@@ -150,7 +221,6 @@ def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -
     load = _message_load(report)
     if load:
         triggers.append(load)
-    perf = perf_trigger(target)
     if perf:
         triggers.append(perf)
     logger = report.result("error-rate")
@@ -171,5 +241,7 @@ def classify(target: Target, report: VerifyReport, flag_state: dict[str, Any]) -
     else:
         level, text = "consider", "Minor: consider a rollback; watch the signals."
     checked = tuple(r.id for r in report.results if r.status != "manual")
+    if perf_check is not None and perf_check.measured:
+        checked += ("performance",)
     not_checked = tuple(r.id for r in report.results if r.status == "manual")
-    return TriggerBoard(report.target, flag_state, tuple(triggers), text, level, checked, not_checked)
+    return TriggerBoard(report.target, flag_state, tuple(triggers), text, level, checked, not_checked, perf_check)

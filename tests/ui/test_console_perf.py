@@ -30,15 +30,23 @@ def test_compare_with_progress_and_charts(console_on: Any, live_demo: Any) -> No
     assert stored_flags(live_demo.profile) == {FLAG: True}  # put back as it was
 
 
-def test_cancel_puts_the_flag_back(console_on: Any, live_demo: Any) -> None:
+def test_auto_shows_the_interval_after_each_pair_and_cancel_puts_the_flag_back(console_on: Any,
+                                                                              live_demo: Any) -> None:
+    """``auto`` (the default): the interval shows as soon as the third pair is measured; Cancel
+    then stops the comparison (unless that look already decided it) and puts the flag back."""
     shell, console = console_on(live_demo)
     page = console.show_page("performance")
-    page.runs.setValue(30)
+    assert page.runs.value() == 0 and page.runs.text().startswith("auto")
     page.start()
-    shell.qtbot.waitUntil(lambda: page.progress.value() >= 1, timeout=60_000)
+    shell.qtbot.waitUntil(lambda: len(page.looks.looks) >= 1, timeout=180_000)
+    first = page.looks.looks[0]
+    assert first.pairs == 3 and first.ci_low <= first.degradation_pct <= first.ci_high
+    assert page.looks.isVisible() and page.looks.height() > 0
     page.stop()
-    assert "cancelling" in page.progress_line.text()
     shell.qtbot.waitUntil(lambda: page.task is None, timeout=120_000)
-    assert "Cancelled" in page.banner.text.text()
-    assert page.progress.value() < page.progress.maximum()
+    if first.decided is None:
+        assert "Cancelled" in page.banner.text.text()
+        assert page.progress.value() < page.progress.maximum()
+    else:
+        assert "stopped: " in page.summary.toPlainText()
     assert stored_flags(live_demo.profile) == {FLAG: True}

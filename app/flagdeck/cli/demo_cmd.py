@@ -78,7 +78,10 @@ def render_demo(r: Any) -> str:
     from flagdeck.cli.rollback_cmd import render_result
     from flagdeck.cli.verify_cmd import render_board
 
-    lines = [f"demo target started in {r.started_seconds:.1f} s with the unified path on and fault {r.fault}", ""]
+    lines = [f"demo target started in {r.started_seconds:.1f} s with the unified path on and fault {r.fault}"]
+    if r.baseline:
+        lines.append(r.baseline)
+    lines.append("")
     if r.board:
         lines += [render_board(r.board), ""]
     if r.rollback:

@@ -74,7 +74,33 @@ def _port(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Global options that take a value: the command word is the first word that is neither one of
+# these nor an option.
+_VALUE_OPTIONS = ("--target", "--user-data-dir", "--leveldb", "--storage-key", "--origin", "--debug-port")
+
+
+def command_word(words: Sequence[str]) -> str | None:
+    """The word naming the command (as argparse will read it), None for help, version or none."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            return words[i + 1] if i + 1 < len(words) else None
+        if not word.startswith("-") or word == "-":
+            return word
+        name = word.split("=", 1)[0]
+        if name in ("-h", "--help", "--version"):
+            return None
+        takes_value = "=" not in word and name.startswith("--") and len(name) > 2 and any(
+            option.startswith(name) for option in _VALUE_OPTIONS)  # argparse accepts a unique prefix
+        i += 2 if takes_value else 1
+    return None
+
+
+def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command line ``words``, only the command modules up to the one that
+    registers its command (what a whole parser costs is ~10 ms a process). ``parser.complete``
+    says whether every command is registered (help and unknown commands need them all)."""
     p = _Parser(
         prog="flagdeck",
         description="Feature flags, Level-1 rollback and verification for Electron/Chromium apps.",
@@ -95,9 +121,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="live mode over DevTools on 127.0.0.1:N (also read from DevToolsActivePort)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for module in command_modules():
+    wanted = command_word(words) if words is not None else None
+    p.complete = True  # type: ignore[attr-defined]
+    modules = command_modules()
+    for i, module in enumerate(modules):
         module.register(sub)
+        if wanted is not None and wanted in sub.choices:
+            p.complete = i == len(modules) - 1  # type: ignore[attr-defined]
+            break
     return p
+
+
+def _parse(words: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse with the parser of the command named; a usage error is the whole parser's own."""
+    parser = build_parser(words)
+    try:
+        return parser, parser.parse_args(words)
+    except _UsageExit:
+        if getattr(parser, "complete", True):
+            raise
+    parser = build_parser()
+    return parser, parser.parse_args(words)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,8 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(words: list[str], as_json: bool) -> int:
     command: str | None = None
     try:
-        parser = build_parser()
-        args = parser.parse_args(words)
+        parser, args = _parse(words)
         if not getattr(args, "func", None):
             from flagdeck.cli.tray_cmd import display_available
 

@@ -17,18 +17,33 @@ if TYPE_CHECKING:  # what the command runs is imported when it runs (cli.main)
     from flagdeck.perf.result import CompareResult
     from flagdeck.perf.runner import RunEvent
 
-# perf.workload's DEMO_REPEAT and PROBE_REPEAT, spelled out so that registering the command does not
-# load perf/ (tests/test_cli_imports.py checks they agree).
+# perf.workload's DEMO_REPEAT and PROBE_REPEAT and perf.sequential's MIN_PAIRS and MAX_PAIRS, spelled out so
+# that registering the command does not load perf/ (tests/test_cli_imports.py checks they agree).
 DEMO_REPEAT, PROBE_REPEAT = 30, 1
+MIN_PAIRS, MAX_PAIRS = 3, 20
+
+
+def runs_option(text: str) -> int | str:
+    """``--runs``: ``auto`` or a number of pairs."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not auto or a number of pairs: {text!r}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = sub.add_parser("compare", help="performance with a flag on vs off (live A/B runs, 95%% CI, runbook tier)",
                        description="Alternate flag on/off page loads on the running app (a warm-up pair, then "
-                       "N pairs in random order), measure a workload, and classify the headline metric's "
-                       "degradation by its 95% confidence interval: > 50% critical, > 20% major, > 0 minor. "
+                       "pairs in random order), measure a workload, and classify the headline metric's "
+                       "degradation by its confidence interval: > 50% critical, > 20% major, > 0 minor. By "
+                       "default it stops as soon as the interval decides the tier (each look's interval is "
+                       "stricter, so stopping early raises no false alarms); --runs N measures N pairs. "
                        "The flag is put back (and the page reloaded) whatever happens.")
-    c.add_argument("--runs", type=int, default=10, metavar="N", help="measured pairs (default 10)")
+    c.add_argument("--runs", type=runs_option, default="auto", metavar="auto|N",
+                   help=f"auto (default): stop once the tier is decided, {MIN_PAIRS} to {MAX_PAIRS} pairs; "
+                   "N: exactly N measured pairs (95%% bootstrap interval)")
     c.add_argument("--flag", metavar="NAME", help="boolean flag to compare (default: the target's one boolean flag)")
     c.add_argument("--probe", metavar="FILE.js",
                    help="workload: a JS expression or async function body returning {name: ms, ...} "
@@ -51,7 +66,9 @@ def _progress(ctx: Context) -> Any:
 
     def show(event: RunEvent) -> None:
         if event.sample is not None:
-            ctx.info(report.progress_line(event.step, event.total, event.sample, event.headline))
+            ctx.info(report.progress_line(event.step, event.total, event.sample, event.headline, auto=event.auto))
+        if event.look is not None:
+            ctx.info(report.look_line(event.look))
     return show
 
 
@@ -62,7 +79,10 @@ def cmd_compare(args: argparse.Namespace, ctx: Context) -> CompareResult:
 
     target = ctx.target()
     probe = read_probe(Path(args.probe)) if args.probe else None
-    ctx.info(f"comparing on {target.name} (Ctrl-C stops and puts the flag back)...")
+    against = args.baseline is not None and not args.baseline.startswith("save")
+    how = ("until the tier is decided" if args.runs == "auto" else f"{args.runs} pairs") if not against else (
+        "against the saved baseline")
+    ctx.info(f"comparing on {target.name}, {how} (Ctrl-C stops and puts the flag back)...")
     result = compare(target, runs=args.runs, flag=args.flag, probe_js=probe,
                      probe_name=Path(args.probe).name if args.probe else "probe", repeat=args.repeat,
                      metric=args.metric, baseline=args.baseline, seed=args.seed,

@@ -28,7 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     v.add_argument("--expect", nargs="*", default=[], metavar="NAME=VALUE", help="flag values the app must run with")
     v.set_defaults(func=cmd_verify)
 
-    t = sub.add_parser("triggers", help="classify current signals into the runbook's rollback triggers")
+    t = sub.add_parser("triggers", help="classify current signals into the runbook's rollback triggers",
+                       description="Verify the running app and measure its performance triggers: the flag's path "
+                       "against the saved baseline of the original path when one exists (compare --baseline "
+                       "save measures one; the demo saves one when it starts), else an early-stopping "
+                       "comparison of the flag on vs off. The board says which it used. Exit 1 on a critical "
+                       "or major trigger.")
+    t.add_argument("--quick", action="store_true",
+                   help="skip the performance measurement (it reloads the app for a few seconds to a minute)")
     t.set_defaults(func=cmd_triggers)
 
     c = sub.add_parser("checklist", help="the runbook's checklist items a person answers")
@@ -96,11 +103,23 @@ def render_report(r: VerifyReport) -> str:
 def cmd_triggers(args: argparse.Namespace, ctx: Context) -> Any:
     from flagdeck.triggers import check
 
-    board = check(ctx.target())
+    target = ctx.target()
+    if not args.quick:
+        ctx.info(f"checking the triggers of {target.name}: verification, then performance (--quick skips it)...")
+    board = check(target, quick=args.quick, progress=_perf_progress(ctx))
     ctx.emit(board, render_board)
     if board.worst in ("critical", "major"):
         ctx.exit_code = ExitCode.CHECK_FAILED
     return board
+
+
+def _perf_progress(ctx: Context) -> Any:
+    from flagdeck.perf import report
+
+    def show(event: Any) -> None:
+        if event.look is not None:
+            ctx.info("  performance: " + report.look_line(event.look).strip())
+    return show
 
 
 def render_board(b: TriggerBoard) -> str:
@@ -110,6 +129,8 @@ def render_board(b: TriggerBoard) -> str:
         lines.append("  no trigger fired")
     for t in b.triggers:
         lines.append(f"  {t.severity.upper():8} {t.runbook}: {t.observed}")
+    if b.perf is not None:
+        lines.append(f"  performance: {b.perf.detail}")
     if b.not_checked:
         lines.append(f"  not measurable here (check by hand): {', '.join(b.not_checked)}")
     lines.append(b.recommendation)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flagdeck.perf import workload
+from flagdeck.perf import sequential, workload
 from flagdeck.perf.collect import comparison_rows
 from flagdeck.perf.flag_switch import Side
 from flagdeck.perf.result import CompareResult, MetricResult
@@ -14,7 +14,9 @@ def analyse(result: CompareResult, seed: int, baseline: list[dict[str, float]] |
     """Fill ``result.metrics`` (headline first) and the app's comparisons from its samples.
 
     Pairs are matched by pair number; against a ``baseline`` (off-side samples saved earlier)
-    the sides are unpaired.
+    the sides are unpaired. An automatic comparison (``--runs auto``) judges its headline by the
+    interval its stopping rule used (``sequential.py``); the other metrics, which decide nothing,
+    keep the median and bootstrap of a fixed comparison.
     """
     on_runs = {s.pair: s.values for s in result.measured("on")}
     paired = baseline is None
@@ -32,6 +34,10 @@ def analyse(result: CompareResult, seed: int, baseline: list[dict[str, float]] |
             on = [v[name] for v in on_runs.values() if name in v]
             off = [v[name] for v in off_runs.values() if name in v]
         stats = summarize(on, off, seed, paired=paired)
+        if name == result.headline and result.stopping is not None and result.stopping.mode == "auto":
+            last = sequential.look(on, off, paired=paired)
+            if last is not None:
+                stats = sequential.metric_stats(on, off, last, paired=paired, seed=seed)
         result.metrics[name] = MetricResult(name, stats, classify(stats), tuple(on), tuple(off))
     sides: tuple[Side, ...] = ("on", "off")
     for side in sides:

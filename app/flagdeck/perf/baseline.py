@@ -88,3 +88,17 @@ def load(name: str) -> Baseline:
 
 def names() -> list[str]:
     return sorted(p.stem for p in folder().glob("*.json"))
+
+
+def latest_for(target_slug: str, flag: str) -> Baseline | None:
+    """The newest readable baseline measured on this target for this flag (the trigger board's
+    reference: the original path's metrics), or None."""
+    found: list[Baseline] = []
+    for name in names():
+        try:
+            b = load(name)
+        except (UsageError, StorageUnreadable):
+            continue
+        if b.target_slug == target_slug and b.flag == flag and len(b.samples) >= 2:
+            found.append(b)
+    return max(found, key=lambda b: b.created, default=None)

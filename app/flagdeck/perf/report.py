@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flagdeck.describe import table
 from flagdeck.perf.result import CompareResult, MetricResult, RunSample
+from flagdeck.perf.sequential import MAX_PAIRS, Look
+from flagdeck.perf.tiers import level_text
 
 
 def number(value: float | None, unit: str) -> str:
@@ -38,6 +40,8 @@ def metric_rows(result: CompareResult) -> list[list[str]]:
     rows = []
     for m in result.metrics.values():
         ci = "-" if m.stats.ci_low is None else f"{m.stats.ci_low:+.1f} .. {m.stats.ci_high:+.1f} %"
+        if m.stats.method != "bootstrap" and m.stats.ci_low is not None:
+            ci += f" ({level_text(m.stats.level)})"
         tier = m.verdict.severity + (" (better)" if m.verdict.improvement else "")
         rows.append([m.name, m.unit, _side(m, "off"), _side(m, "on"), pct(m.stats.degradation_pct), ci, tier,
                      _outliers(m)])
@@ -52,9 +56,18 @@ def render(result: CompareResult) -> str:
     if result.metrics:
         lines.append(table(metric_rows(result), ["METRIC", "UNIT", "OFF median (IQR)", "ON median (IQR)", "CHANGE",
                                                  "95% CI", "TIER", "OUTLIERS"]))
-        paired = result.head is not None and result.head.stats.paired
-        lines.append("CHANGE: " + ("median of the per-pair on/off ratios" if paired else "ratio of the medians")
-                     + "; 95% CI: percentile bootstrap; TIER from the interval's lower bound")
+        head = result.head
+        paired = head is not None and head.stats.paired
+        legend = ("CHANGE: " + ("median of the per-pair on/off ratios" if paired else "ratio of the medians")
+                  + "; 95% CI: percentile bootstrap; TIER from the interval's lower bound")
+        if head is not None and head.stats.method == "t-log":
+            legend = (f"{head.name}: " + ("geometric mean of the per-pair on/off ratios" if paired else
+                                          "ratio of the geometric means (unpaired)")
+                      + f", t interval at {level_text(head.stats.level)} (the 5% of a 95% interval shared by "
+                      "the looks of an automatic comparison); other metrics: " + legend[len("CHANGE: "):])
+        lines.append(legend)
+    if result.stopping is not None and result.stopping.reason:
+        lines.append(f"stopped: {result.stopping.reason}")
     head = result.head
     if head is None:
         lines.append(f"headline {result.headline}: not measured")
@@ -80,13 +93,23 @@ def render(result: CompareResult) -> str:
     return "\n".join(lines)
 
 
-def progress_line(step: int, total: int, sample: RunSample, headline: str) -> str:
+def progress_line(step: int, total: int, sample: RunSample, headline: str, *, auto: bool = False) -> str:
     value = sample.values.get(headline)
     shown = f"{headline} {value:.1f}" if value is not None else f"{headline} -"
     warm = " warm-up" if sample.warmup else ""
-    return (f"  run {step:>{len(str(total))}}/{total} {sample.side:>3}{warm}: {shown}  "
+    where = f"run {step:>{len(str(total))}}/{total}" if not auto else (
+        f"run {step:>2}, pair {sample.pair:>2} of at most {MAX_PAIRS}")
+    return (f"  {where} {sample.side:>3}{warm}: {shown}  "
             f"(reload {sample.timing.get('reload', 0) + sample.timing.get('ready', 0):.0f} ms, "
             f"workload {sample.timing.get('workload', 0):.0f} ms)")
+
+
+def look_line(look: Look) -> str:
+    """The interval after a look of an automatic comparison, and whether it decides the tier."""
+    unit = "pair" if look.paired else "on-side run"
+    state = f"decides {look.decided}" if look.decided else "not decided yet"
+    return (f"  after {look.pairs} {unit}{'s' if look.pairs != 1 else ''}: {look.degradation_pct:+.1f} % "
+            f"({level_text(look.level)} CI {look.ci_low:+.1f} to {look.ci_high:+.1f} %): {state}")
 
 
 def write_csv(result: CompareResult, path: Path) -> Path:

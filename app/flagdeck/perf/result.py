@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flagdeck.perf.sequential import Look
 from flagdeck.perf.stats import MetricStats, median
 from flagdeck.perf.tiers import Verdict
 from flagdeck.perf.workload import Workload
@@ -81,6 +82,18 @@ class MetricResult:
 
 
 @dataclass
+class Stopping:
+    """How many runs a comparison made and why it stopped there."""
+
+    mode: Literal["auto", "fixed"]
+    reason: str = ""
+    looks: list[Look] = field(default_factory=list)  # auto: the interval after each measured pair
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "reason": self.reason, "looks": [look.to_json() for look in self.looks]}
+
+
+@dataclass
 class CompareResult:
     target_name: str
     target_slug: str
@@ -89,7 +102,7 @@ class CompareResult:
     started: str
     workload: Workload
     headline: str
-    runs_requested: int
+    runs_requested: int | str  # a number of pairs, or "auto" (``sequential.py``)
     seed: int
     samples: list[RunSample] = field(default_factory=list)
     metrics: dict[str, MetricResult] = field(default_factory=dict)  # headline first
@@ -101,6 +114,7 @@ class CompareResult:
     page_comparisons: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     saved_path: str | None = None
+    stopping: Stopping | None = None
 
     # --- the headline ------------------------------------------------------------------------
 
@@ -136,8 +150,10 @@ class CompareResult:
             "degradation_pct": _r(stats.degradation_pct if stats else None),
             "ci_low": _r(stats.ci_low if stats else None),
             "ci_high": _r(stats.ci_high if stats else None),
+            "ci_level": stats.level if stats and stats.ci_ratio else None,
             "metric": self.headline,
             "runs": self.runs,
+            "stopped": self.stopping.reason if self.stopping else None,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -152,6 +168,7 @@ class CompareResult:
             "target": self.target,
             "workload": self.workload.to_json(),
             "runs_requested": self.runs_requested,
+            "stopping": self.stopping.to_json() if self.stopping else None,
             "seconds": round(self.seconds, 2),
             "cancelled": self.cancelled,
             "seed": self.seed,

@@ -29,18 +29,19 @@ from flagdeck import history, interrupts, target_lock
 from flagdeck.backups import BackupStore
 from flagdeck.errors import ExitCode, FlagdeckError, TargetBusy, UsageError
 from flagdeck.perf import baseline as baselines
-from flagdeck.perf import saved, workload
+from flagdeck.perf import saved, sequential, workload
 from flagdeck.perf.analysis import analyse
 from flagdeck.perf.app_page import page_origin, ready_expression, wait_ready
 from flagdeck.perf.collect import Collector
 from flagdeck.perf.flag_switch import FlagSwitch, Restored, Side
-from flagdeck.perf.result import CompareResult, RunSample
+from flagdeck.perf.result import CompareResult, RunSample, Stopping
 from flagdeck.probe.page import PageProbe
 from flagdeck.storage.live_store import LiveStore, connect_live
 from flagdeck.targets.resolve import Target, default_flag
 from flagdeck.verify.result import now_iso
 
 MAX_RUNS = 500
+BASELINE_RUNS = 6  # off-side runs a measured baseline keeps (plus a warm-up run)
 
 
 class CompareInterrupted(UsageError):
@@ -58,6 +59,8 @@ class RunEvent:
     side: Side
     sample: RunSample | None  # None: the run is starting
     headline: str = ""  # the metric the comparison is judged by
+    look: sequential.Look | None = None  # --runs auto: the headline's interval once this pair is complete
+    auto: bool = False  # --runs auto: ``total`` is the most it may take (``sequential.MAX_PAIRS`` pairs)
 
     @property
     def warmup(self) -> bool:
@@ -67,11 +70,13 @@ class RunEvent:
 Progress = Callable[[RunEvent], None]
 
 
-def schedule(runs: int, rng: random.Random, *, on_only: bool = False) -> list[tuple[int, Side]]:
-    """(pair, side) in run order: the warm-up pair 0, then ``runs`` pairs in random order each."""
+def schedule(runs: int, rng: random.Random, *, on_only: bool = False, off_only: bool = False
+             ) -> list[tuple[int, Side]]:
+    """(pair, side) in run order: the warm-up pair 0, then ``runs`` pairs in random order each
+    (one side only against a saved baseline, or when measuring one)."""
     out: list[tuple[int, Side]] = []
     for pair in range(runs + 1):
-        sides: list[Side] = ["on"] if on_only else ["on", "off"]
+        sides: list[Side] = ["on"] if on_only else ["off"] if off_only else ["on", "off"]
         rng.shuffle(sides)
         out += [(pair, side) for side in sides]
     return out
@@ -80,11 +85,12 @@ def schedule(runs: int, rng: random.Random, *, on_only: bool = False) -> list[tu
 class _Comparison:
     """One comparison in progress: the open live store, the measured page, the flag switch."""
 
-    def __init__(self, target: Target, store: LiveStore, *, flag: str, runs: int, seed: int,
+    def __init__(self, target: Target, store: LiveStore, *, flag: str, runs: int, auto: bool, seed: int,
                  save_baseline: str | None, use_baseline: baselines.Baseline | None, metric: str | None,
                  progress: Progress | None, cancel: threading.Event | None, ready_timeout: float,
-                 workload_timeout: float, backups: BackupStore | None) -> None:
-        self.target, self.store, self.flag, self.runs = target, store, flag, runs
+                 workload_timeout: float, backups: BackupStore | None, off_only: bool = False) -> None:
+        self.target, self.store, self.flag, self.runs, self.auto = target, store, flag, runs, auto
+        self.off_only = off_only
         self.save_baseline, self.use_baseline, self.metric = save_baseline, use_baseline, metric
         self.progress = progress or (lambda event: None)
         self.cancel = cancel or threading.Event()
@@ -171,12 +177,28 @@ class _Comparison:
         sample.timing["bookkeeping"] = (time.perf_counter() - marks[-1]) * 1000
         return sample
 
+    def look(self, result: CompareResult) -> sequential.Look | None:
+        """The headline's interval over the pairs measured so far (on-side runs against a baseline)."""
+        name = result.headline
+        on = {s.pair: s.values[name] for s in result.measured("on") if name in s.values}
+        if self.use_baseline is not None:
+            return sequential.look(list(on.values()), self.use_baseline.values(name), paired=False)
+        off = {s.pair: s.values[name] for s in result.measured("off") if name in s.values}
+        pairs = [p for p in sorted(on) if p in off]
+        return sequential.look([on[p] for p in pairs], [off[p] for p in pairs], paired=True)
+
     def run_all(self, result: CompareResult) -> None:
-        plan = schedule(self.runs, self.rng, on_only=self.use_baseline is not None)
+        """Every run of the plan; with ``auto``, a look after each complete pair and a stop once it
+        decides the tier (``sequential.py``)."""
+        plan = schedule(self.runs, self.rng, on_only=self.use_baseline is not None, off_only=self.off_only)
+        stopping = result.stopping = Stopping("auto" if self.auto else "fixed")
+        if not self.auto:
+            stopping.reason = f"fixed count: {self.runs} pair{'s' if self.runs != 1 else ''} (--runs {self.runs})"
         for step, (pair, side) in enumerate(plan, 1):
             if self.cancel.is_set():
                 result.cancelled = True
                 result.notes.append(f"cancelled before run {step} of {len(plan)}")
+                stopping.reason = f"cancelled after {result.runs} measured pair(s)"
                 return
             if target_lock.someone_waits(self.target.slug):
                 raise TargetBusy(f"stopped before run {step} of {len(plan)}: another flagdeck (a rollback?) "
@@ -192,27 +214,43 @@ class _Comparison:
                                 hint=exc.hint) from None
             result.samples.append(sample)
             t = time.perf_counter()
-            self.progress(RunEvent(step, len(plan), pair, side, sample, result.headline))
+            complete = pair > 0 and (step == len(plan) or plan[step][0] != pair)
+            look = self.look(result) if self.auto and complete else None
+            if look is not None:
+                stopping.looks.append(look)
+            self.progress(RunEvent(step, len(plan), pair, side, sample, result.headline, look, self.auto))
             sample.timing["bookkeeping"] += (time.perf_counter() - t) * 1000
+            if look is not None and look.decided is not None:
+                stopping.reason = sequential.reason(look, paired=self.use_baseline is None)
+                return
+        if self.auto:
+            last = stopping.looks[-1] if stopping.looks else None
+            stopping.reason = sequential.reason(last, paired=self.use_baseline is None)
 
 
 def compare(
-    target: Target, *, runs: int = 10, flag: str | None = None, probe_js: str | None = None,
+    target: Target, *, runs: int | str = sequential.AUTO, flag: str | None = None, probe_js: str | None = None,
     probe_name: str = "probe", repeat: int | None = None, metric: str | None = None,
     baseline: str | None = None, seed: int | None = None, progress: Progress | None = None,
     cancel: threading.Event | None = None, save: bool = True, ready_timeout: float = 30.0,
-    workload_timeout: float = 120.0, backups: BackupStore | None = None,
+    workload_timeout: float = 120.0, backups: BackupStore | None = None, off_only: bool = False,
 ) -> CompareResult:
     """Compare ``flag`` on vs off on the running ``target`` (live, over its debug port).
 
+    ``runs``: ``"auto"`` (the default) measures pairs until the headline's interval decides the
+    runbook's tier, between ``sequential.MIN_PAIRS`` and ``sequential.MAX_PAIRS``; a number
+    measures exactly that many pairs.
     ``baseline``: ``"save"`` / ``"save=NAME"`` keeps the off side as a named baseline; ``NAME``
     measures only the on side against that saved baseline. ``probe_js``: the source of a probe
     (expression or async function body returning ``{name: ms}``); without it the demo target's
     workload is used when the page has one, else only the page load is compared. The result is
     saved under ``<data>/perf/`` unless ``save`` is false or the comparison was cancelled.
+    ``off_only``: measure the off side only (:func:`measure_baseline`).
     """
-    if not 1 <= runs <= MAX_RUNS:
-        raise UsageError(f"--runs must be between 1 and {MAX_RUNS}, not {runs}")
+    auto = runs == sequential.AUTO
+    if not auto and (not isinstance(runs, int) or isinstance(runs, bool) or not 1 <= runs <= MAX_RUNS):
+        raise UsageError(f"--runs must be auto or a number between 1 and {MAX_RUNS}, not {runs}")
+    pairs = sequential.MAX_PAIRS if auto else int(runs)
     if repeat is not None and not 1 <= repeat <= 100:
         raise UsageError(f"--repeat must be between 1 and 100, not {repeat}")
     if target.debug_port is None:
@@ -224,10 +262,21 @@ def compare(
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     store = connect_live(target.debug_port, leveldb_dir=target.leveldb_dir, process_names=target.process_names)
     with store, target_lock.target_lock(target.slug, purpose="perf compare"):
-        job = _Comparison(target, store, flag=flag, runs=runs, seed=seed, save_baseline=save_as,
+        job = _Comparison(target, store, flag=flag, runs=pairs, auto=auto, seed=seed, save_baseline=save_as,
                           use_baseline=use, metric=metric, progress=progress, cancel=cancel,
-                          ready_timeout=ready_timeout, workload_timeout=workload_timeout, backups=backups)
-        return _run(job, probe_js, probe_name, repeat, seed, save)
+                          ready_timeout=ready_timeout, workload_timeout=workload_timeout, backups=backups,
+                          off_only=off_only)
+        return _run(job, probe_js, probe_name, repeat, seed, save and not off_only)
+
+
+def measure_baseline(target: Target, name: str, *, runs: int = BASELINE_RUNS, flag: str | None = None,
+                     seed: int | None = None, progress: Progress | None = None,
+                     cancel: threading.Event | None = None) -> CompareResult:
+    """Measure the original path (the flag off) ``runs`` times after a warm-up run and save it as
+    baseline ``name``: the runbook's "original implementation metrics", for the trigger board to
+    compare the running path against later (``triggers.measure_perf``). The flag is put back."""
+    return compare(target, runs=runs, flag=flag, baseline=f"{baselines.SAVE}={name}", seed=seed, progress=progress,
+                   cancel=cancel, off_only=True)
 
 
 def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | None, seed: int,
@@ -240,7 +289,7 @@ def _run(job: _Comparison, probe_js: str | None, probe_name: str, repeat: int | 
         wl = job.prepare(probe_js, probe_name, repeat)
         target = job.target
         result = CompareResult(target.name, target.slug, target.to_json(), job.flag, started, wl,
-                               job.metric or wl.headline, job.runs, seed)
+                               job.metric or wl.headline, sequential.AUTO if job.auto else job.runs, seed)
         result.backup_id = job.switch.backup.id if job.switch.backup else None
         job.run_all(result)
     except BaseException as exc:

@@ -98,6 +98,9 @@ class MetricStats:
     seed: int = 0
     note: str | None = None  # why there is no ratio or no interval
     dropped: int = 0  # resamples without a usable ratio (an off median of 0)
+    # "bootstrap": median of per-pair ratios, percentile bootstrap (a fixed number of runs);
+    # "t-log": geometric mean ratio, t interval of the mean log ratio (``sequential.py``, --runs auto)
+    method: str = "bootstrap"
 
     @property
     def degradation_pct(self) -> float | None:
@@ -125,7 +128,7 @@ class MetricStats:
             "degradation_pct": _r(self.degradation_pct, 2), "ci_low": _r(self.ci_low, 2),
             "ci_high": _r(self.ci_high, 2), "half_width_pct": _r(self.half_width_pct, 2),
             "difference": _r(self.difference), "resamples": self.resamples, "level": self.level,
-            "seed": self.seed, "dropped_resamples": self.dropped, "note": self.note,
+            "seed": self.seed, "dropped_resamples": self.dropped, "note": self.note, "method": self.method,
         }
 
 

@@ -51,13 +51,32 @@ def severity_of(ci_low: float, ci_high: float) -> Severity:
     return "none"
 
 
+def decided(ci_low: float, ci_high: float) -> Severity | None:
+    """The tier an interval decides, or None while more runs could still change it: the interval
+    lies within one tier's band (critical above 50 %, major 20-50 %, minor 0-20 %), or stays below
+    the major threshold while holding 0 ("none": no measurable change, nothing the runbook acts on
+    within the hour). Used to stop an automatic comparison early (``perf/sequential.py``)."""
+    if ci_low > CRITICAL_PCT:
+        return "critical"
+    if ci_low > MAJOR_PCT and ci_high <= CRITICAL_PCT:
+        return "major"
+    if ci_high <= MAJOR_PCT:
+        return "minor" if ci_low > 0 else "none"
+    return None
+
+
+def level_text(level: float) -> str:
+    """0.95 → "95%", 0.997222 → "99.72%"."""
+    return f"{round(level * 100, 2):g}%"
+
+
 def classify(stats: MetricStats) -> Verdict:
     low, high, half = stats.ci_low, stats.ci_high, stats.half_width_pct
     if low is None or high is None:
         why = stats.note or "no interval"
         return Verdict("none", f"not classified: {why}", None)
     severity = severity_of(low, high)
-    interval = f"95% CI {low:+.1f} to {high:+.1f} %"
+    interval = f"{level_text(stats.level)} CI {low:+.1f} to {high:+.1f} %"
     if severity != "none":
         return Verdict(severity, f"{severity}: {stats.degradation_pct:+.1f} % ({interval}: at least "
                        f"{low:+.1f} %)", RUNBOOK_LINE[severity], min_detectable_pct=half)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
+from flagdeck.ui.console.perf_looks import LooksView
 from flagdeck.ui.workers import Task
 
 CHART_COLUMNS = 1  # the core's chart titles carry the interval: they need the width
@@ -35,9 +36,9 @@ CHART_COLUMNS = 1  # the core's chart titles carry the interval: they need the w
 
 class PerfPage(Page):
     key, title, icon = "performance", "Performance", "performance"
-    subtitle = ("Flag on vs off on the running app: alternating page loads with a workload, a 95 % interval and the "
-                "runbook's degradation tier (> 50 % critical, 20-50 % major, < 20 % minor). The flag is put back "
-                "afterwards, also when cancelled.")
+    subtitle = ("Flag on vs off on the running app: alternating page loads with a workload until the interval "
+                "decides the runbook's degradation tier (> 50 % critical, 20-50 % major, < 20 % minor). The flag is "
+                "put back afterwards, also when cancelled.")
 
     def __init__(self, ctx: ConsoleContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -46,8 +47,9 @@ class PerfPage(Page):
 
         options, form = widgets.group("Comparison", QFormLayout)
         self.runs = QSpinBox()
-        self.runs.setRange(1, 500)
-        self.runs.setValue(10)
+        self.runs.setRange(0, 500)
+        self.runs.setSpecialValueText("auto: until the tier is decided")  # 0: --runs auto
+        self.runs.setValue(0)
         self.runs.setSuffix(" pairs")
         self.flag = QComboBox()
         self.probe = QLineEdit()
@@ -81,6 +83,8 @@ class PerfPage(Page):
         self.progress_line = widgets.muted("")
         form.addRow(self.progress)
         form.addRow(self.progress_line)
+        self.looks = LooksView()  # --runs auto: the interval after each pair, narrowing
+        form.addRow(self.looks)
 
         self.summary = widgets.text_view("No comparison of this target yet.")
         self.verdict = QLabel("")
@@ -144,7 +148,8 @@ class PerfPage(Page):
         except ValueError:
             self.fail(UsageError(f"the seed must be a whole number, not {seed_text!r}"))
             return
-        runs, flag, baseline = self.runs.value(), self.flag.currentText() or None, self.baseline.text().strip() or None
+        runs: int | str = self.runs.value() or "auto"
+        flag, baseline = self.flag.currentText() or None, self.baseline.text().strip() or None
 
         def work(target: Any, task: Task) -> Any:
             from flagdeck.perf.runner import compare
@@ -155,8 +160,9 @@ class PerfPage(Page):
                            probe_name=Path(probe_path).name if probe_path else "probe", baseline=baseline, seed=seed,
                            progress=task.report, cancel=task.cancel_event)
 
-        self.progress.setMaximum(2 * (runs + 1))
+        self.progress.setMaximum(2 * ((runs if isinstance(runs, int) else 20) + 1))
         self.progress.setValue(0)
+        self.looks.clear()
         self.progress_line.setText("connecting…")
         self.task = self.session.run(f"Compare {flag or ''} on/off".replace("  ", " "), work, self.show_result,
                                      self._failed, on_progress=self._progress, exclusive=True,
@@ -181,7 +187,9 @@ class PerfPage(Page):
         else:
             self.progress.setValue(event.step)
             self.progress_line.setText(report.progress_line(event.step, event.total, event.sample,
-                                                            event.headline).strip())
+                                                            event.headline, auto=event.auto).strip())
+        if event.look is not None:
+            self.looks.add(event.look)
 
     def _failed(self, exc: BaseException) -> None:
         self.task = None
@@ -196,6 +204,8 @@ class PerfPage(Page):
         self.task = None
         self.cancel.setEnabled(False)
         self.summary.setPlainText(report.render(result))
+        if not result.cancelled:  # an automatic comparison stops before its most runs
+            self.progress.setMaximum(max(1, self.progress.value()))
         if result.cancelled:
             self.say("Cancelled; the flag was put back. Nothing was saved.", "warning")
         self.progress_line.setText("")

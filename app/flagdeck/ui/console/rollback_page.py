@@ -204,7 +204,8 @@ class RollbackPage(Page):
         self.trigger_bar.show()
         self._sync_controls()
         self.recommendation.setText("Checking the signals…")
-        self.session.run("Check triggers", lambda target, _t: triggers.check(target), self._show_board,
+        # quick: a performance comparison reloads the app for a minute; the Performance page runs one
+        self.session.run("Check triggers", lambda target, _t: triggers.check(target, quick=True), self._show_board,
                          self._board_failed, describe=lambda b: b.recommendation)
 
     def _board_failed(self, exc: BaseException) -> None:
