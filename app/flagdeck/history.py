@@ -24,6 +24,7 @@ import os
 import re
 import socket
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,7 @@ _MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _default_how = "cli"
+_how_here = threading.local()  # a thread's own source (:func:`recorded_as`), over the process default
 
 
 def set_default_how(how: str) -> None:
@@ -86,7 +88,21 @@ def set_default_how(how: str) -> None:
 
 
 def default_how() -> str:
-    return _default_how
+    return getattr(_how_here, "how", None) or _default_how
+
+
+@contextlib.contextmanager
+def recorded_as(how: str) -> Iterator[None]:
+    """Rows this thread records meanwhile say ``how``: the tray process runs console actions too,
+    each on its own worker thread."""
+    if how not in HOWS:
+        raise UsageError(f"unknown history source {how!r}", hint=f"one of {', '.join(HOWS)}")
+    before = getattr(_how_here, "how", None)
+    _how_here.how = how
+    try:
+        yield
+    finally:
+        _how_here.how = before
 
 
 class TargetLike(Protocol):
@@ -244,7 +260,7 @@ def record(
     message, clean = _redact(target, message, details)
     row = (
         datetime.now(UTC).isoformat(timespec="milliseconds"), current_user(), socket.gethostname(), kind,
-        target.name if target else "", target.slug if target else "", how or _default_how, outcome,
+        target.name if target else "", target.slug if target else "", how or default_how(), outcome,
         message, before, after, version,
         dumps(clean, sort_keys=True),
         dumps([str(a) for a in artifacts]),

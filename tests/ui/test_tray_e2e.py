@@ -44,17 +44,23 @@ def test_hidden_start_shows_the_icon_with_the_flag_state(tray: Any, live_demo: A
     assert not proc.x.visible_windows("— flagdeck")  # --hidden: no console window
 
 
-def test_toggle_from_the_menu_changes_storage_and_page(tray: Any, live_demo: Any) -> None:
+def test_quick_toggle_is_one_click_then_undo(tray: Any, live_demo: Any) -> None:
+    """One click writes and reloads (no question by default); Undo puts it back for a few seconds."""
     proc = tray("--hidden")
     proc.wait_log("watching file:// over DevTools")
     time.sleep(0.5)
     proc.open_menu()
     proc.keys("Down", "Down", "Return")  # target header, then the flag item
-    proc.wait_window(f"Set {FLAG}")  # the reload offer
-    proc.keys("Return")  # "Set and reload" is the default
-    proc.wait_log(f"notification [info] {FLAG} set", timeout=60)
+    log = proc.wait_log(f"notification [info] {FLAG} set", timeout=60)
+    assert "click here within" in log and "to undo" in log
+    assert not proc.x.visible_windows(f"Set {FLAG}")  # nothing asked
     assert stored_flags(live_demo.profile) == {FLAG: False}
     assert wait_for(lambda: page_flag(live_demo) is False, timeout=20)
+    proc.open_menu()
+    proc.keys("u")  # &Undo: the flag back to true
+    wait_for(lambda: proc.log().count(f"notification [info] {FLAG} set") == 2, timeout=60)
+    assert stored_flags(live_demo.profile) == {FLAG: True}
+    assert wait_for(lambda: page_flag(live_demo) is True, timeout=20)
 
 
 def test_emergency_rollback_runs_to_verified_with_notifications(tray: Any, live_demo: Any) -> None:

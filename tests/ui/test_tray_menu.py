@@ -38,8 +38,8 @@ def test_menu_shows_target_flag_and_actions(make_shell: Any, live_demo: Any) -> 
     assert str(live_demo.profile) in tip and f"{FLAG}: ON" in tip and "last check" in tip
 
 
-def test_toggle_live_offers_reload_and_changes_storage_and_page(make_shell: Any, live_demo: Any) -> None:
-    shell = make_shell(demo_options(live_demo.profile))
+def test_toggle_live_asks_first_when_set_to(make_shell: Any, live_demo: Any) -> None:
+    shell = make_shell(demo_options(live_demo.profile), confirm_toggle=True)
     assert shell.wait_known().mode == "live"
     tray = open_menu(shell)
     tray.action(f"flag:{FLAG}").trigger()
@@ -57,7 +57,7 @@ def test_toggle_live_offers_reload_and_changes_storage_and_page(make_shell: Any,
 
 
 def test_toggle_write_only_leaves_page_until_reload(make_shell: Any, live_demo: Any) -> None:
-    shell = make_shell(demo_options(live_demo.profile))
+    shell = make_shell(demo_options(live_demo.profile), confirm_toggle=True)
     assert shell.wait_known().mode == "live"
     open_menu(shell).action(f"flag:{FLAG}").trigger()
     shell.app.flows.dialog.write_only.click()

@@ -92,12 +92,13 @@ def test_old_read_is_unknown_until_read_again(make_shell: Any, live_demo: Any, q
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     shell = make_shell(demo_options(live_demo.profile))
     shell.wait_known()
+    shell.wait_idle()  # the read the opening watch asks for is done too
     monkeypatch.setattr(state, "STALE_AFTER_S", 0.3)
     qtbot.wait(400)
     assert shell.session.shape() is FlagShape.UNKNOWN
     assert "unknown" in shell.session.tooltip()
     monkeypatch.setattr(state, "STALE_AFTER_S", 600.0)
-    shell.session._tick()  # the coarse timer: re-read what is old
+    shell.session.model._tick()  # the coarse timer: re-read what is old
     qtbot.waitUntil(lambda: shell.session.shape() is FlagShape.ON, timeout=10_000)
 
 

@@ -145,8 +145,8 @@ class ReloadOfferDialog(QDialog):
         layout.addWidget(self.heading)
         layout.addWidget(_wrapped(f"The app ({target_name}) is running. Its page reads the flags once, when it "
                                   "loads: reload it now so the change applies. A backup is taken first either way."))
-        self.always = QCheckBox("Always reload after a change, without asking")
-        layout.addWidget(self.always)
+        self.dont_ask = QCheckBox("Don't ask again: a quick toggle writes and reloads at once (Undo is offered)")
+        layout.addWidget(self.dont_ask)
         buttons = QDialogButtonBox()
         self.reload = QPushButton("Set and &reload")
         self.reload.setObjectName("primary")

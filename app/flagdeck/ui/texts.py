@@ -74,3 +74,20 @@ def rollback_summary(result: Any) -> tuple[str, str, str]:
 
 def record_folder(result: Any) -> Path | None:
     return Path(result.record_path).parent if getattr(result, "record_path", "") else None
+
+
+# The runbook's levels as the tray and the console say them (the core's recommendation names the CLI).
+LEVEL_TEXT = {
+    "level-1-now": ("Critical trigger: roll back now (Level 1)", "error"),
+    "level-1-within-hour": ("Major trigger: roll back within the hour (Level 1)", "warning"),
+    "consider": ("Minor trigger: consider a rollback; watch the signals", "warning"),
+    "none": ("No rollback trigger fired", "ok"),
+    "level-2": ("Triggers fire with the flag already off: the flag is not enough. Level 2: revert the code "
+                "(git revert, rebuild, deploy)", "error"),
+}
+ROLLBACK_LEVELS = ("level-1-now", "level-1-within-hour", "consider")  # a rollback is what to do (or weigh)
+
+
+def level_text(level: str) -> tuple[str, str]:
+    """(words, banner level) of a trigger board's level."""
+    return LEVEL_TEXT.get(level, (f"Runbook level {level}", "warning"))

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flagdeck import triggers
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.checklist_table import ChecklistTable
@@ -69,7 +68,9 @@ class RollbackPage(Page):
         self.session.rollbackProgress.connect(self.step_progress)
         self.session.rollbackFinished.connect(self.finished)
         self.session.changed.connect(self._sync_controls)
+        self.session.incident.boardChanged.connect(self._board_changed)
         self._sync_controls()
+        self._board_changed()
 
     # --- building -----------------------------------------------------------------------------------
 
@@ -194,24 +195,22 @@ class RollbackPage(Page):
         if self.session.exclusive is not None:
             self.say(f"{self.session.exclusive} is running: check the triggers when it has finished", "warning")
             return
-        self._checking = True
-        self.trigger_bar.show()
-        self._sync_controls()
-        self.recommendation.setText("Checking the signals…")
-        self.session.run("Check triggers", lambda target, _t: triggers.check(target), self._show_board,
-                         self._board_failed, describe=lambda b: b.recommendation)
+        self.session.incident.check_now("console")
 
-    def _board_failed(self, exc: BaseException) -> None:
-        self._checking = False
-        self.trigger_bar.hide()
+    def _board_changed(self) -> None:
+        incident = self.session.incident
+        self._checking = incident.checking
+        self.trigger_bar.setVisible(incident.checking)
         self._sync_controls()
-        self.recommendation.setText("Could not check the triggers.")
-        self.fail(exc)
+        if incident.checking:
+            self.recommendation.setText("Checking the signals…")
+        elif incident.board is not None:
+            self._show_board(incident.board)
+        elif incident.error:
+            self.recommendation.setText("Could not check the triggers.")
+            self.say(incident.error, "error")
 
     def _show_board(self, board: Any) -> None:
-        self._checking = False
-        self.trigger_bar.hide()
-        self._sync_controls()
         colour = theme.STATUS_COLOURS.get(board.worst or "pass", theme.TEXT)
         self.recommendation.setText(f"<b style='color:{colour}'>{board.recommendation}</b>")
         self.triggers.clear()

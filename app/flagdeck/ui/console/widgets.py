@@ -29,7 +29,9 @@ from flagdeck.ui import icons, theme
 STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "manual": "MANUAL", "done": "done", "failed": "FAILED",
                 "running": "running", "pending": "pending", "skipped": "skipped", "open": "open", "n/a": "n/a",
                 "ok": "ok", "cancelled": "cancelled", "verified": "VERIFIED", "unverified": "unverified",
-                "written": "written", "memory-only": "NOT SAVED"}
+                "written": "written", "memory-only": "NOT SAVED", "on-disk": "on disk", "unconfirmed": "unconfirmed",
+                "critical": "CRITICAL", "major": "major", "minor": "minor", "none": "none", "error": "error",
+                "info": "info", "warning": "warning"}
 
 
 BANNER_ICON = {"info": "info", "ok": "pass", "warning": "warning", "error": "fail"}

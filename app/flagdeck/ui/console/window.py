@@ -38,7 +38,6 @@ from flagdeck.ui.console.rollback_page import RollbackPage
 from flagdeck.ui.console.target_dialog import TargetDialog
 from flagdeck.ui.console.verify_page import VerifyPage
 from flagdeck.ui.state import Badge, FlagShape, state_line
-from flagdeck.ui.workers import error_text
 
 FAULTS = ("data-loss", "slow=3", "error-rate=0.3", "leak=60", "crash-on-start")
 
@@ -226,7 +225,7 @@ class ConsoleWindow(QMainWindow):
     def _render_state(self) -> None:
         session = self.session
         shape = session.shape()
-        self.state_icon.setPixmap(icons.state_icon(shape, session.badge()).pixmap(40, 40))
+        self.state_icon.setPixmap(icons.state_icon(shape, session.badge(), session.link()).pixmap(40, 40))
         self.target_name.setText(session.label())
         self.target_name.setToolTip(session.location())
         snap = session.shape_snapshot()
@@ -267,54 +266,27 @@ class ConsoleWindow(QMainWindow):
 
     def launch(self, confirm: bool = True) -> None:
         """``flagdeck launch [--restart]``: start the app (or restart it) with a loopback debug port."""
-        from flagdeck.targets import launch
-
-        def work(target: Any, _t: Any) -> dict[str, Any]:
-            r = launch.launch_target(target, restart=True)
-            return {"pid": r.pid, "port": r.port, "ready": r.ready_seconds, "restarted": r.restarted}
-
-        def done(r: dict[str, Any]) -> None:
-            self.session.notified.emit("App started", f"pid {r['pid']}, debug port {r['port']}, page loaded in "
-                                                      f"{r['ready']:.1f} s", "info")
-
-        def failed(exc: BaseException) -> None:
-            self.session.notified.emit("Launch failed", error_text(exc), "error")
+        from flagdeck.ui.jobs.app_jobs import LaunchJob
 
         if not confirm or QMessageBox.question(
                 self, "Launch — flagdeck", "Start the app with a loopback debug port? A running app is closed "
                 "gracefully first.") == QMessageBox.StandardButton.Yes:
-            self.session.run("Launch with a debug port", work, done, failed, exclusive=True,
-                             describe=lambda r: f"pid {r['pid']}, port {r['port']}")
+            self.session.start(LaunchJob(self.session))
 
     def start_demo(self, fault: str | None = None) -> None:
         """``flagdeck demo``'s first step: the demo target with the unified path on and a fault."""
+        from flagdeck.ui.jobs.app_jobs import DemoJob
+
         if fault is None:
             fault, ok = QInputDialog.getItem(self, "Demo incident — flagdeck",
                                              "Start the demo target with the unified DB path on and this fault:",
                                              list(FAULTS), 0, False)
             if not ok:
                 return
-
-        def work(_target: Any, task: Any) -> Any:
-            from flagdeck.demo_scenario import start_incident
-
-            target, seconds = start_incident(fault, None, lambda text: task.report(text))
-            return target, seconds
-
-        def done(result: Any) -> None:
-            target, seconds = result
-            opts = TargetOptions(target="demo", debug_port=target.debug_port)
-            self.ctx.settings.set_target_options(TargetOptions(target="demo"))
-            self.session.set_options(opts)
-            self.session.notified.emit("Demo incident started", f"{target.name}: unified DB path on, fault {fault} "
-                                                                 f"({seconds:.1f} s)", "info")
-
-        def failed(exc: BaseException) -> None:
-            self.session.notified.emit("Demo did not start", error_text(exc), "error")
-
-        self.session.run("Start the demo incident", work, done, failed, exclusive=True, needs_target=False,
-                         on_progress=lambda text: self.statusBar().showMessage(str(text), 10000),
-                         describe=lambda r: f"fault {fault}")
+        job = DemoJob(self.session, fault, on_done=lambda _r: self.ctx.settings.set_target_options(
+            TargetOptions(target="demo")))
+        job.progress = lambda text: self.statusBar().showMessage(str(text), 10000)  # type: ignore[method-assign]
+        self.session.start(job)
 
     def team_alerts(self) -> None:
         from flagdeck.ui.console.alerts_dialog import AlertsDialog
