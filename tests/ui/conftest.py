@@ -81,6 +81,7 @@ class Shell:
     app: Any
     qtbot: Any
     notices: list[tuple[str, str, str]] = field(default_factory=list)
+    expect_errors: bool = False  # the test provokes internal errors (else there must be none)
 
     @property
     def session(self) -> Any:
@@ -142,6 +143,9 @@ def make_shell(qtbot: Any, qapp: Any) -> Iterator[Any]:
             shell.app.console.quitting = True
         shell.app.shutdown()  # deletes the console and the tray
         qtbot.wait(20)
+    for shell in made:
+        errors = shell.app.internal_errors + shell.app.session.internal_errors
+        assert shell.expect_errors or not errors, f"internal errors caught and told: {errors}"
 
 
 @pytest.fixture

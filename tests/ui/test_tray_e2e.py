@@ -162,3 +162,23 @@ def test_sigterm_quits_with_the_console_open(tray: Any, live_demo: Any) -> None:
     os.kill(proc.proc.pid, signal.SIGTERM)
     assert proc.proc.wait(20) == 0
     assert "signal received: quitting" in proc.log() and "flagdeck tray stopped" in proc.log()
+
+
+def test_cancelled_comparison_then_log_then_quit_exits_cleanly(x_session: XSession, live_demo: Any) -> None:
+    """The tray process survives the Log page showing a cancelled comparison (its status has its icon),
+    and Quit in the middle of another comparison ends with exit 0: the worker is cancelled and joined
+    (the flag put back), no crash."""
+    import sys
+
+    proc = TrayProcess(x_session, [], [], env=dict(os.environ), argv=[
+        sys.executable, "-m", "tests.ui.driven_tray", "cancelled-compare", "--user-data-dir", str(live_demo.profile)])
+    try:
+        log = proc.wait_log("scenario done", timeout=120)
+        assert "'cancelled'" in log.split("log rows", 1)[1].splitlines()[0]
+        proc.open_menu()
+        proc.keys("q")  # &Quit flagdeck
+        assert proc.proc.wait(60) == 0, proc.output()[-3000:]
+    finally:
+        proc.stop()
+    assert "Traceback" not in proc.output() and "flagdeck tray stopped" in proc.log()
+    assert stored_flags(live_demo.profile) == {FLAG: True}  # the cancelled comparison put the flag back

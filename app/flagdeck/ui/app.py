@@ -137,6 +137,7 @@ class FlagdeckApp:
         self._waited_ms = 0
         self._last_notice = ""
         self._hook: Any = None
+        self.internal_errors: list[str] = []  # bugs caught and told (tests check there are none)
         self.handle_signals = handle_signals
         self._history_how = history.default_how()
         history.set_default_how("tray")  # what this process writes is recorded as from the tray
@@ -240,6 +241,7 @@ class FlagdeckApp:
         from flagdeck.ui.workers import error_text
 
         text = error_text(exc)
+        self.internal_errors.append(f"{where}: {text}")
         self.action_log.finish(self.action_log.start(f"{where} (internal error)", self.session.label(), "flagdeck"),
                                "failed", text)
         self.session.notified.emit(f"{where} failed", text, "error")

@@ -52,6 +52,7 @@ class TargetSession(QObject):
         self.model = TargetModel(runner, options, paused=lambda: self.gate.writing is not None, parent=self)
         self.incident = IncidentWatch(self, auto_check, parent=self)
         self.demo_target: Target | None = None  # the demo target this process started (stopped at quit)
+        self.internal_errors: list[str] = []  # job callbacks that raised (told and marked failed)
         runner.busyChanged.connect(lambda _b: self.model.changed.emit())
 
     # --- the model, as the views read it ------------------------------------------------------------
@@ -273,6 +274,7 @@ class TargetSession(QObject):
         except Exception as exc:
             log.exception("%s: showing its result failed", job.name)
             text = error_text(exc)
+            self.internal_errors.append(f"{job.name}: {text}")
             if record is not None:
                 self.action_log.finish(record, "failed", text)
             self.notified.emit(f"{job.name} failed", text, "error")
