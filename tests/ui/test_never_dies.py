@@ -23,7 +23,7 @@ def test_a_result_or_a_slot_that_raises_is_logged_told_and_marked_failed(
         raise RuntimeError("the view broke")
 
     shell.session.run("Read something", lambda _target, _task: 42, broken_view, needs_target=False)
-    title, message, level = shell.notice("Read something failed")
+    _title, message, level = shell.notice("Read something failed")
     assert "the view broke" in message and level == "error"
     record = next(r for r in shell.session.action_log.records if r.action == "Read something")
     assert record.outcome == "failed" and "RuntimeError: the view broke" in record.message
