@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QPlainTextEdit,
     QProgressBar,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -86,35 +87,54 @@ def muted(text: str = "") -> QLabel:
 
 
 class Banner(QFrame):
-    """A one-line message (info, ok, warning, error) with its icon; errors are one line, never a
-    traceback."""
+    """A message (info, ok, warning, error) with its icon, and at most one action button; errors
+    are one line, never a traceback."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
+        layout.setSpacing(10)
         self.icon = QLabel()
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action = QPushButton()
+        self.action.hide()
+        self.action.clicked.connect(self._act)
+        self._callback: Callable[[], Any] | None = None
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
         close.clicked.connect(self.hide)
+        self.close_button = close
         layout.addWidget(self.icon)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.action)
         layout.addWidget(close)
         self.hide()
 
-    def show_message(self, text: str, level: str = "info") -> None:
+    def show_message(self, text: str, level: str = "info", *, action: tuple[str, Callable[[], Any]] | None = None
+                     ) -> None:
         self.setProperty("level", level)
         self.style().unpolish(self)
         self.style().polish(self)
         self.icon.setPixmap(icons.status_icon(BANNER_ICON.get(level, "info")).pixmap(18, 18))
         self.text.setText(text)
+        if action is None:
+            self._callback = None
+            self.action.hide()
+        else:
+            self.action.setText(action[0])
+            self._callback = action[1]
+            self.action.show()
         self.show()
+
+    def _act(self) -> None:
+        if self._callback is not None:
+            self._callback()
 
 
 def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[int, int] | None = None) -> QTableWidget:
