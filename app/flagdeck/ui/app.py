@@ -138,6 +138,7 @@ class FlagdeckApp:
         self._last_notice = ""
         self._hook: Any = None
         self.internal_errors: list[str] = []  # bugs caught and told (tests check there are none)
+        self._shut = False
         self.handle_signals = handle_signals
         self._history_how = history.default_how()
         history.set_default_how("tray")  # what this process writes is recorded as from the tray
@@ -284,6 +285,9 @@ class FlagdeckApp:
         process started unless it is kept, then delete the windows while Qt still runs."""
         from PySide6.QtCore import QCoreApplication, QEvent
 
+        if self._shut:
+            return
+        self._shut = True
         self.session.stop()
         self.runner.cancel_all()
         if self.server is not None:

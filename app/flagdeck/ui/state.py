@@ -16,6 +16,7 @@ from flagdeck import flag_ops
 from flagdeck.errors import FlagdeckError, NotALevelDB, TargetNotFound
 from flagdeck.storage.flags import js_truthy
 from flagdeck.targets.resolve import default_flag
+from flagdeck.ui.gui_words import for_gui
 
 STALE_AFTER_S = 600.0  # a read no watch confirmed for this long is re-done; until then it stands
 
@@ -64,7 +65,7 @@ class Snapshot:
     @classmethod
     def failed(cls, target_name: str, exc: BaseException, checked_at: datetime) -> Snapshot:
         kind = exc.kind if isinstance(exc, FlagdeckError) else type(exc).__name__
-        return cls(target_name, None, str(exc), kind, checked_at)
+        return cls(target_name, None, for_gui(str(exc)), kind, checked_at)
 
     @property
     def not_found(self) -> bool:

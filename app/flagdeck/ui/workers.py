@@ -32,9 +32,12 @@ Failed = Callable[[BaseException], None]
 
 
 def error_text(exc: BaseException) -> str:
-    """The one line a user sees for a failure (as the CLI prints it, without ``flagdeck:``)."""
+    """The one line a user sees for a failure (as the CLI prints it, without ``flagdeck:``, its
+    command-line hints said the GUI's way: ``gui_words.for_gui``)."""
+    from flagdeck.ui.gui_words import for_gui
+
     if isinstance(exc, FlagdeckError):
-        return str(exc)
+        return for_gui(str(exc))
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or exc}{where}"

@@ -26,6 +26,7 @@ from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.dialogs import SCOPE_TEXT, diff_text
+from flagdeck.ui.gui_words import for_gui
 
 COLUMNS = ["Created (UTC)", "Reason", "Mode", "Origin", "Flags then", "Folder copy", "Note", "ID"]
 
@@ -194,7 +195,7 @@ class BackupsPage(Page):
     def _restored(self, result: Any) -> None:
         safety = result.safety_backup.id if result.safety_backup else "-"
         self.say(f"Restored {result.scope} from backup {result.restored_from.id}; the state before is in backup "
-                 f"{safety}." + "".join(f" {n}" for n in result.notes), "ok")
+                 f"{safety}." + "".join(f" {for_gui(n)}" for n in result.notes), "ok")
         self.activated()
 
     def open_folder(self) -> None:

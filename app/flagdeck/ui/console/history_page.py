@@ -122,6 +122,7 @@ class HistoryPage(Page):
         self.save.clicked.connect(self.annotate)
         self.markdown_button.clicked.connect(self.copy_markdown)
         self._entries: list[Any] = []
+        self._rollback_id: str | None = None
         self._selected()
 
     # --- listing ------------------------------------------------------------------------------------
@@ -138,14 +139,24 @@ class HistoryPage(Page):
 
         self.session.run("Read history", work, self.show_entries, self.fail, quiet=True, needs_target=mine)
 
+    def open_with(self, params: dict[str, Any]) -> None:
+        """Opened on a rollback (its id): that entry is selected, ready to annotate."""
+        self._rollback_id = params.get("rollback_id")
+        self.activated()
+
     def show_entries(self, entries: list[Any]) -> None:
         chosen = self.current_id()
+        if self._rollback_id is not None:
+            chosen = next((e.id for e in entries if e.kind == "rollback"
+                           and (e.details or {}).get("rollback_id") == self._rollback_id), chosen)
+            self._rollback_id = None
         self._entries = entries
         self.table.setRowCount(0)
         for row, e in enumerate(entries):
             widgets.set_row(self.table, row, history_cells(e))
             if e.id == chosen:
                 self.table.selectRow(row)
+                self.table.scrollToItem(self.table.item(row, 0))
         self.subtitle_label.setText(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
         self._selected()
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,8 +30,11 @@ from PySide6.QtWidgets import (
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.checklist_table import ChecklistTable
+from flagdeck.ui.console.next_steps import NextSteps
 from flagdeck.ui.console.page import ConsoleContext, Page
-from flagdeck.ui.texts import record_folder
+from flagdeck.ui.gui_words import for_gui
+from flagdeck.ui.state import clock
+from flagdeck.ui.texts import level_text, record_folder
 from flagdeck.ui.workers import error_text
 
 SEVERITY_ICON = {"critical": "fail", "major": "warning", "minor": "info"}
@@ -45,7 +49,7 @@ class RollbackPage(Page):
         super().__init__(ctx, parent)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self._triggers_box())
-        bottom.addWidget(self._checklist_box())
+        bottom.addWidget(self._after_tabs())
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 1)
         bottom.setChildrenCollapsible(False)
@@ -80,7 +84,8 @@ class RollbackPage(Page):
         self.check_button = QPushButton(icons.page_icon("verify"), "Check &triggers")
         self.check_button.setToolTip("Run the checks (with a short memory/CPU watch) and classify them into the "
                                      "runbook's critical / major / minor triggers")
-        self.recommendation = QLabel("Not checked yet: the board says whether the runbook calls for a rollback.")
+        self.recommendation = QLabel("Not checked yet: the board says whether the runbook calls for a rollback. "
+                                     "It is checked by itself while the app runs live.")
         self.recommendation.setWordWrap(True)
         row.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.recommendation, 1)
@@ -94,12 +99,16 @@ class RollbackPage(Page):
         self.check_button.clicked.connect(self.check_triggers)
         return box
 
-    def _checklist_box(self) -> QGroupBox:
-        box, layout = widgets.group("Pre-rollback checklist", QVBoxLayout)
+    def _after_tabs(self) -> QTabWidget:
+        """Before a rollback the pre-rollback checklist; after it, the runbook's next steps."""
+        self.tabs = QTabWidget()
         self.checklist = ChecklistTable(self.session, phases=("pre",), compact=True)
         self.checklist.failed.connect(self.fail)
-        layout.addWidget(self.checklist)
-        return box
+        self.next_steps = NextSteps(self.session)
+        self.next_steps.navigate.connect(self.navigate.emit)
+        self.tabs.addTab(self.checklist, icons.status_icon("pending"), "Pre-rollback checklist")
+        self.tabs.addTab(self.next_steps, icons.page_icon("rollback"), "Next steps")
+        return self.tabs
 
     def _run_box(self) -> QGroupBox:
         box, layout = widgets.group("Level 1: feature flag toggle", QVBoxLayout)
@@ -212,7 +221,10 @@ class RollbackPage(Page):
 
     def _show_board(self, board: Any) -> None:
         colour = theme.STATUS_COLOURS.get(board.worst or "pass", theme.TEXT)
-        self.recommendation.setText(f"<b style='color:{colour}'>{board.recommendation}</b>")
+        words, _level = level_text(board.level)
+        when = clock(self.session.incident.checked_at)
+        self.recommendation.setText(f"<b style='color:{colour}'>{words}</b> <span style='color:{theme.MUTED}'>"
+                                    f"(checked {when})</span>")
         self.triggers.clear()
         for t in board.triggers:
             text = f"{t.severity.upper()}: {t.runbook} — {t.observed}"
@@ -286,10 +298,12 @@ class RollbackPage(Page):
             text += " — failed checks: " + ", ".join(r.id for r in result.verify.failed)
         if result.capture is not None and result.capture.manual:
             text += f"; {len(result.capture.manual)} item(s) to capture by hand"
-        text += "".join(f"; {n}" for n in result.notes)
+        text += "".join(f"; {for_gui(n)}" for n in result.notes)
         self.outcome.show_message(text, level)
         self.open_record.setEnabled(record_folder(result) is not None)
         self.to_verify.setEnabled(result.verify is not None)
+        self.next_steps.show_for(result)
+        self.tabs.setCurrentWidget(self.next_steps)
         self.activated()
 
     def _tick(self) -> None:

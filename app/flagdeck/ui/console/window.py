@@ -200,7 +200,7 @@ class ConsoleWindow(QMainWindow):
         if key not in self.pages:
             index = next(i for i, c in enumerate(self.classes) if c.key == key)
             page = self.classes[index](self.ctx)
-            page.navigate.connect(self.show_page)
+            page.navigate.connect(self._navigate)
             old = self.stack.widget(index)
             if old is not None:
                 self.stack.removeWidget(old)
@@ -223,6 +223,13 @@ class ConsoleWindow(QMainWindow):
         else:
             page.activated()
         return page
+
+    def _navigate(self, key: str, params: dict[str, Any]) -> None:
+        """A page asks for another page, or for the team alerts dialog (``alerts``)."""
+        if key == "alerts":
+            self.team_alerts()
+        else:
+            self.show_page(key, params)
 
     def _row_changed(self, row: int) -> None:
         if 0 <= row < len(self.classes):

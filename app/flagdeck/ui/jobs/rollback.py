@@ -43,7 +43,7 @@ class RollbackJob(Job):
                  note: str | None = None, **kwargs: Any) -> None:
         super().__init__(session, "Emergency rollback", **kwargs)
         self.plan, self.watch, self.thorough = plan, watch, thorough
-        self.note = note or f"from the flagdeck {self.source}"
+        self.note = note  # kept in the backup, the record, the history row and the evidence
 
     def started(self) -> None:
         activity = self.session.activity
