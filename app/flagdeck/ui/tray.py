@@ -160,7 +160,7 @@ class Tray(QObject):
         else:
             why = SHAPE_WORDS[shape] if shape is not FlagShape.UNKNOWN else "unknown"
             self._action(f"Flags {why}" + (f": {short(snap.error, 70)}" if snap and snap.error else ""), "no-flags",
-                         enabled=False)
+                         enabled=False, tip=snap.error if snap and snap.error else "")
         offer = self.flows.offer
         if offer is not None:
             undo = self._action("&" + offer.text(), "undo", lambda: self.flows.undo(source="tray"),

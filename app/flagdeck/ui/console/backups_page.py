@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from flagdeck import flag_ops
 from flagdeck.backups import DAMAGED_RETENTION
-from flagdeck.describe import short
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
@@ -121,7 +120,7 @@ class BackupsPage(Page):
                 reason,
                 widgets.item(b.mode),
                 widgets.item(b.origin),
-                widgets.item(short(b.flag_value, 44), tip=b.flag_value or "(absent)"),
+                widgets.item(b.flag_value or "(absent)", tip=b.flag_value or "(absent)"),
                 widgets.item("yes" if b.folder_copy else "no"),
                 widgets.item(b.note or "", tip=b.note or ""),
                 widgets.item(b.id, colour=theme.MUTED),

@@ -117,6 +117,7 @@ class FlagsPage(Page):
         grid.addWidget(self.force, 3, 1)
         grid.addWidget(self.reload, 4, 1)
         buttons = QHBoxLayout()
+        buttons.setSpacing(10)
         buttons.addWidget(self.set_button)
         buttons.addWidget(self.unset_button)
         buttons.addStretch(1)

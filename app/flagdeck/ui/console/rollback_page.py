@@ -144,7 +144,6 @@ class RollbackPage(Page):
         self.progress.setMaximum(1)
         layout.addWidget(self.progress)
         self.steps = widgets.table(["#", "Step", "Status", "Time", "Detail"], stretch=4)
-        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.steps.setMinimumHeight(5 * 26 + 30)
         layout.addWidget(self.steps, 1)
         self.outcome = widgets.Banner()

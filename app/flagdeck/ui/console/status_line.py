@@ -4,6 +4,7 @@ version), the Undo of a quick toggle while it is offered, and the version apart 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
 from flagdeck import __version__
@@ -35,7 +36,7 @@ class StatusLine(QWidget):
         bar.addPermanentWidget(self.version)
         bar.setSizeGripEnabled(False)
         self._clear = QTimer(self, singleShot=True)
-        self._clear.timeout.connect(self.message.clear)
+        self._clear.timeout.connect(lambda: (self.message.clear(), self._fit()))
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._render_undo)
         flows.undoChanged.connect(self._render_undo)
@@ -43,7 +44,19 @@ class StatusLine(QWidget):
     def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:
         self.message.setText(text)
         self.message.setToolTip(text)
+        self._fit()
         self._clear.start(timeout_ms)
+
+    def _fit(self) -> None:
+        """A status bar keeps one line unless told: as many lines as the message needs (at most 3)."""
+        width = self.message.width()
+        needed = self.message.heightForWidth(width) if width > 50 and self.message.text() else 0
+        line = self.message.fontMetrics().lineSpacing()
+        self.message.setMinimumHeight(min(max(needed, line), 3 * line + 2))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def text(self) -> str:
         return self.message.text()

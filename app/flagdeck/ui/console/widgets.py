@@ -137,19 +137,25 @@ class Banner(QFrame):
             self._callback()
 
 
-def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[int, int] | None = None) -> QTableWidget:
+def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[int, int] | None = None,
+          wrap: bool = True) -> QTableWidget:
     """A read-only, row-selecting table: columns fit their contents, ``stretch`` takes the rest,
-    ``widths`` are columns of a set width (long paths), elided in the middle."""
+    ``widths`` are columns of a set width the user can drag. Text is never elided (a figure cut out
+    of a detail misleads): long cells wrap and their rows grow (``wrap``), and tooltips hold them
+    whole."""
     t = QTableWidget(0, len(headers))
-    t.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    t.setTextElideMode(Qt.TextElideMode.ElideNone)
     t.setHorizontalHeaderLabels(list(headers))
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.setAlternatingRowColors(True)
-    t.setWordWrap(False)
+    t.setWordWrap(wrap)
     t.verticalHeader().setVisible(False)
     t.verticalHeader().setDefaultSectionSize(26)
+    t.verticalHeader().setMinimumSectionSize(26)
+    if wrap:
+        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     h = t.horizontalHeader()
     h.setHighlightSections(False)
     h.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -164,6 +170,7 @@ def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[in
 def item(text: Any, *, tip: str = "", data: Any = None, icon: QIcon | None = None,
          colour: str | None = None, bold: bool = False) -> QTableWidgetItem:
     cell = QTableWidgetItem("" if text is None else str(text))
+    cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     if tip:
         cell.setToolTip(tip)
     if data is not None:
