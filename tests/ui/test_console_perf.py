@@ -4,6 +4,8 @@ stays, the cancellation is told apart)."""
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QChartView, QValueAxis
@@ -19,7 +21,7 @@ def round_number(step: float) -> bool:
     return any(abs(mantissa - m) < 1e-6 for m in (1, 2, 2.5, 5, 10))
 
 
-def test_compare_then_a_cancelled_one_keeps_the_result(console_on: Any, live_demo: Any) -> None:
+def test_compare_then_a_cancelled_one_keeps_the_result(console_on: Any, live_demo: Any, tmp_path: Path) -> None:
     shell, console = console_on(live_demo)
     page = console.show_page("performance")
     page.runs.setValue(10)
@@ -63,3 +65,18 @@ def test_compare_then_a_cancelled_one_keeps_the_result(console_on: Any, live_dem
     assert page.verdict.text() == verdict and page.summary.toPlainText() == summary  # not "NONE … not classified"
     assert page.progress.value() < page.progress.maximum()
     assert stored_flags(live_demo.profile) == {FLAG: True}
+
+    # the evidence report shows the saved comparison as its chart and its table (the cancelled one
+    # was never saved)
+    evidence = console.show_page("evidence")
+    evidence.folder.setText(str(tmp_path))
+    evidence.window_s.setValue(0)
+    evidence.export()
+    shell.qtbot.waitUntil(lambda: evidence.path is not None or evidence.banner.isVisible(), timeout=300_000)
+    assert evidence.path is not None, evidence.banner.text.text()
+    with zipfile.ZipFile(evidence.path) as zf:
+        html = zf.read(next(n for n in zf.namelist() if n.endswith("data/report.html"))).decode()
+    perf = html.split("<h2>Performance: flag on vs off</h2>", 1)[1].split("<h2>", 1)[0]
+    assert perf.count("<svg") == 1 and "workload.total (ms)" in perf  # the chart, drawn from the saved numbers
+    assert "<th>flag on</th><th>flag off</th><th>change</th>" in perf and "<td>workload.total</td>" in perf
+    assert "not classified" not in perf.split("<table>", 1)[0] or "NOT CLASSIFIED" in perf  # never a green NONE
