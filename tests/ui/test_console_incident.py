@@ -49,8 +49,8 @@ def test_board_checks_itself_banner_leads_to_rollback_then_next_steps(console_on
     assert "No rollback trigger fired" in banner.text.text() and banner.action.isHidden()
 
     steps = page.next_steps
-    assert page.tabs.currentWidget() is steps
-    shell.qtbot.waitUntil(lambda: "answered" in steps.texts["checklists"].text(), timeout=20_000)
+    assert page.tabs.currentWidget() is page.steps_tab and steps.isVisible()
+    shell.qtbot.waitUntil(lambda: "Answered" in steps.texts["checklists"].text(), timeout=20_000)
     texts = {k: v.text() for k, v in steps.texts.items()}
     assert "No rollback trigger fired" in texts["triggers"]
     assert "post-rollback" in texts["checklists"] and "evidence" in texts["evidence"].lower()

@@ -198,7 +198,7 @@ class TargetSession(QObject):
                 return job.run(resolve(opts) if job.needs_target else None, task)
 
         task = self.runner.run_task(work, lambda value: self._done(job, record, value),
-                                    lambda exc: self._failed(job, record, exc), on_progress=job.progress,
+                                    lambda exc: self._failed(job, record, exc), on_progress=job.reported,
                                     name=job.name, quiet=not job.logged, start=False)
         job.task = task
         if job.kind == "read":
@@ -315,7 +315,5 @@ class TargetSession(QObject):
         """``flagdeck verify``: refused while a write runs; after a running check, it waits."""
         from flagdeck.ui.jobs.checks import VerifyJob
 
-        job = VerifyJob(self, full=full, window=window, watch=watch, only=only, source=source, on_done=on_done)
-        if on_progress is not None:
-            job.progress = on_progress  # type: ignore[method-assign]
-        return self.start(job)
+        return self.start(VerifyJob(self, full=full, window=window, watch=watch, only=only, source=source,
+                                    on_done=on_done, on_progress=on_progress))

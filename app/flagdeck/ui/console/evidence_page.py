@@ -242,5 +242,5 @@ class EvidencePage(Page):
             self.summary.appendPlainText("\n" + "\n".join(lines))
             self.say(check.summary(), "ok" if check.ok else "error")
 
-        self.session.run(f"Verify {path.name}", work, show, self.fail, needs_target=False,
-                         describe=lambda c: "complete and unchanged" if c.ok else "INVALID")
+        self.session.run("Verify bundle", work, show, self.fail, needs_target=False,
+                         describe=lambda c: f"{path.name}: " + ("complete and unchanged" if c.ok else "NOT intact"))

@@ -185,7 +185,9 @@ class HistoryPage(Page):
             widgets.set_row(self.table, row, history_cells(e))
             if e.id == chosen:
                 self.table.selectRow(row)
-                self.table.scrollToItem(self.table.item(row, 0))
+                first = self.table.item(row, 0)
+                if first is not None:
+                    self.table.scrollToItem(first)
         self.subtitle_label.setText(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
         self._selected()
 

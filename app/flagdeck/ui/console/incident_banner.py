@@ -26,14 +26,14 @@ class IncidentBanner(Banner):
         self.show_board = show_board
         self._dismissed: object = None  # the board the user dismissed (a new one shows again)
         self.close_button.clicked.connect(lambda: setattr(self, "_dismissed", self.incident.board))
-        incident.boardChanged.connect(self.render)
-        self.render()
+        incident.boardChanged.connect(self.refresh)
+        self.refresh()
 
     def setVisible(self, visible: bool) -> None:
         super().setVisible(visible)
         self.holder.setVisible(visible)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         incident = self.incident
         board = incident.board
         if board is None:
@@ -46,8 +46,9 @@ class IncidentBanner(Banner):
         if board is self._dismissed:
             return
         words, level = level_text(board.level)
-        fired = "; ".join(f"{t.runbook}: {t.observed}" for t in board.triggers[:3])
+        fired = "; ".join(t.runbook for t in board.triggers[:3])  # the figures: the Rollback page, the tooltip
         more = f" (+{len(board.triggers) - 3} more)" if len(board.triggers) > 3 else ""
+        self.setToolTip("\n".join(f"{t.severity.upper()}: {t.runbook} — {t.observed}" for t in board.triggers))
         when = f"checked {clock(incident.checked_at)}" + (", checking again…" if incident.checking else "")
         text = (f"<b>{words}</b>" + (f" — {fired}{more}" if fired else "")
                 + f" <span style='color:#5f6b7a'>({when})</span>")

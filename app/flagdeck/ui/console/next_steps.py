@@ -39,11 +39,11 @@ class NextSteps(QWidget):
         self.marks: dict[str, QLabel] = {}
         self.texts: dict[str, QLabel] = {}
         self.buttons: dict[str, QPushButton] = {}
-        actions = {"triggers": ("Check again", self._check), "checklists": ("Post-rollback checklist…",
-                   lambda: self.navigate.emit("verify", {})),
-                   "evidence": ("Export evidence…", lambda: self.navigate.emit("evidence", {})),
-                   "history": ("Annotate…", self._annotate), "team": ("Team alerts…",
-                                                                       lambda: self.navigate.emit("alerts", {}))}
+        actions = {"triggers": ("Check again", self._check),
+                   "checklists": ("Checklists…", lambda: self.navigate.emit("verify", {})),
+                   "evidence": ("Export…", lambda: self.navigate.emit("evidence", {})),
+                   "history": ("Annotate…", self._annotate),
+                   "team": ("Team alerts…", lambda: self.navigate.emit("alerts", {}))}
         for row, step in enumerate(STEPS):
             mark, text = QLabel(), QLabel()
             text.setWordWrap(True)
@@ -51,6 +51,11 @@ class NextSteps(QWidget):
             label, slot = actions[step]
             button = QPushButton(label)
             button.setObjectName(f"next:{step}")
+            button.setToolTip({"checklists": "The post-rollback and validation checklists (Verify page)",
+                               "evidence": "The Evidence page: export the bundle",
+                               "history": "The History page, on this rollback's entry",
+                               "team": "Team alert webhooks (File > Team alerts…)",
+                               "triggers": "Check the triggers again now"}[step])
             button.clicked.connect(slot)
             grid.addWidget(mark, row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(text, row, 1)
@@ -75,18 +80,17 @@ class NextSteps(QWidget):
     def show_for(self, result: Any) -> None:
         """A rollback finished here: what remains to do."""
         self.result = result
-        self.heading.setText(f"Rollback {result.id} is {result.outcome.upper()}. Next steps of the runbook:")
+        self.heading.setText(f"Rollback {result.id}: {result.outcome.upper()}. The runbook's next steps:")
         self._set_visible(True)
         self._render_triggers()
         self._mark("checklists", "running", "Checklists: counting the answers…")
-        self._mark("evidence", "open", "Export the evidence bundle: screenshots, logs, the comparison and this "
-                                       "rollback's record, in one file for the bug report.")
-        self._mark("history", "open", "Annotate the rollback in the history: its issue, the resolution and the "
-                                      "app's version (the runbook's Rollback History table).")
+        self._mark("evidence", "open", "Export the evidence bundle for the bug report")
+        self.texts["evidence"].setToolTip("Screenshots, logs, the comparison and this rollback's record in one file")
+        self._mark("history", "open", "Annotate the rollback: issue, resolution, version")
+        self.texts["history"].setToolTip("The runbook's Rollback History table is made of these")
         queued = any("team alert queued" in n for n in result.notes)
         self._mark("team", "done" if queued else "open",
-                   "The team alert is queued for the webhooks (sent, or retried until it is)." if queued else
-                   "Alert the team: no webhook is set up, so nobody was told by flagdeck.")
+                   "Team alert queued for the webhooks" if queued else "Alert the team: no webhook is set up")
         self._count_checklists()
 
     def _render_triggers(self) -> None:
@@ -98,10 +102,9 @@ class NextSteps(QWidget):
         elif incident.board is not None and incident.checked_at is not None:
             words, level = level_text(incident.board.level)
             status = {"ok": "pass", "error": "fail"}.get(level, "warning")
-            self._mark("triggers", status, f"Triggers checked again at {clock(incident.checked_at)}: {words}.")
+            self._mark("triggers", status, f"Triggers checked again at {clock(incident.checked_at)}: {words}")
         else:
-            self._mark("triggers", "open", "Check the triggers again: the board says whether the rollback "
-                                           "took the incident away.")
+            self._mark("triggers", "open", "Check the triggers again: did the rollback end the incident?")
         self.buttons["triggers"].setEnabled(not incident.checking)
 
     def _check(self) -> None:
@@ -123,9 +126,9 @@ class NextSteps(QWidget):
 
         def show(counts: dict[str, tuple[int, int]]) -> None:
             done = all(a == n for a, n in counts.values())
-            parts = [f"{name} {counts[phase][0]} of {counts[phase][1]} answered"
+            parts = [f"{name} {counts[phase][0]} of {counts[phase][1]}"
                      for phase, name in (("pre", "pre-rollback"), ("post", "post-rollback"),
-                                         ("validation", "manual validation"))]
-            self._mark("checklists", "done" if done else "open", "Checklists: " + ", ".join(parts) + ".")
+                                         ("validation", "validation"))]
+            self._mark("checklists", "done" if done else "open", "Answered: " + ", ".join(parts))
 
         self.session.run("Count checklist answers", work, show, lambda _e: None, quiet=True)

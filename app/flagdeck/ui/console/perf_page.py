@@ -232,6 +232,8 @@ class PerfPage(Page):
         self._last_json = data
         severity = str(data.get("severity", "none"))
         colour = charts.SEVERITY_COLOR.get(severity, theme.TEXT)
+        if str(data.get("summary", "")).startswith("not classified"):  # too few runs: not a reassuring "none"
+            severity, colour = "not classified", theme.STATUS_COLOURS["warning"]
         self.verdict.setText(f"<b style='color:{colour}'>{severity.upper()}</b> — {data.get('metric')}: "
                              f"{data.get('summary', '')} ({data.get('runs')} runs per side, "
                              f"{str(data.get('started', ''))[:19].replace('T', ' ')})")

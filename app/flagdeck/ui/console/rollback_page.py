@@ -14,6 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -50,10 +52,10 @@ class RollbackPage(Page):
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self._triggers_box())
         bottom.addWidget(self._after_tabs())
-        bottom.setStretchFactor(0, 1)
-        bottom.setStretchFactor(1, 1)
+        bottom.setStretchFactor(0, 2)
+        bottom.setStretchFactor(1, 3)
         bottom.setChildrenCollapsible(False)
-        bottom.setSizes([500, 500])
+        bottom.setSizes([400, 600])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self._run_box())
         split.addWidget(bottom)
@@ -106,61 +108,67 @@ class RollbackPage(Page):
         self.checklist.failed.connect(self.fail)
         self.next_steps = NextSteps(self.session)
         self.next_steps.navigate.connect(self.navigate.emit)
+        steps = QScrollArea()  # five steps with their buttons: they scroll in a short window
+        steps.setWidgetResizable(True)
+        steps.setFrameShape(QFrame.Shape.NoFrame)
+        steps.setWidget(self.next_steps)
         self.tabs.addTab(self.checklist, icons.status_icon("pending"), "Pre-rollback checklist")
-        self.tabs.addTab(self.next_steps, icons.page_icon("rollback"), "Next steps")
+        self.tabs.addTab(steps, icons.page_icon("rollback"), "Next steps")
+        self.steps_tab = steps
         return self.tabs
 
     def _run_box(self) -> QGroupBox:
         box, layout = widgets.group("Level 1: feature flag toggle", QVBoxLayout)
         layout.setSpacing(8)
         options = QHBoxLayout()
+        options.setSpacing(10)
         options.addWidget(QLabel("Flag"))
         self.flag = QComboBox()
-        self.flag.setMinimumContentsLength(22)
+        self.flag.setMinimumContentsLength(18)
         options.addWidget(self.flag)
         self.restart = QCheckBox("Restart the app")
-        self.restart.setToolTip("Close it gracefully, write on disk, relaunch it with a debug port (--restart)")
+        self.restart.setToolTip("Close it gracefully, write the flag on disk, start it again with a debug port")
         self.no_reload = QCheckBox("Write only, no reload")
-        self.no_reload.setToolTip("Live: the page keeps the old value until it reloads; no verification (--no-reload)")
+        self.no_reload.setToolTip("Live: the page keeps the old value until it reloads; nothing is verified")
         options.addWidget(self.restart)
         options.addWidget(self.no_reload)
         options.addStretch(1)
-        layout.addLayout(options)
-        go_row = QHBoxLayout()
         self.go = QPushButton(icons.page_icon("rollback"), "Emergency rollback (Level 1)…")
         self.go.setObjectName("danger")
         self.go.setToolTip("Prepare the plan and show it for confirmation (Ctrl+Shift+R)")
         self.go.clicked.connect(self.start)
-        self.elapsed = QLabel("")
-        self.elapsed.setProperty("muted", True)
-        go_row.addWidget(self.go)
-        go_row.addStretch(1)
-        go_row.addWidget(self.elapsed)
-        layout.addLayout(go_row)
+        options.addWidget(self.go)
+        layout.addLayout(options)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m steps")
         self.progress.setValue(0)
         self.progress.setMaximum(1)
-        layout.addWidget(self.progress)
-        self.steps = widgets.table(["#", "Step", "Status", "Time", "Detail"], stretch=4)
-        self.steps.setMinimumHeight(5 * 26 + 30)
+        self.progress.setMaximumHeight(18)
+        self.elapsed = QLabel("")
+        self.elapsed.setProperty("muted", True)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.elapsed)
+        layout.addLayout(progress_row)
+        self.steps = widgets.table(["#", "Step", "Status", "Time", "Detail"], stretch=4, widths={1: 300})
+        self.steps.setMinimumHeight(3 * 26 + 30)
         layout.addWidget(self.steps, 1)
         self.outcome = widgets.Banner()
         layout.addWidget(self.outcome)
         after = QHBoxLayout()
+        after.setSpacing(10)
         self.open_record = QPushButton("Open the record folder")
         self.open_record.setEnabled(False)
         self.open_record.clicked.connect(self._open_record)
         self.to_verify = QPushButton(icons.page_icon("verify"), "Show the verification")
         self.to_verify.setEnabled(False)
         self.to_verify.clicked.connect(lambda: self.navigate.emit("verify", {}))
+        self.last = widgets.muted("")
         after.addWidget(self.open_record)
         after.addWidget(self.to_verify)
-        after.addStretch(1)
+        after.addWidget(self.last, 1)
         layout.addLayout(after)
-        self.last = widgets.muted("")
-        layout.addWidget(self.last)
         return box
 
     # --- state ----------------------------------------------------------------------------------------
@@ -302,7 +310,7 @@ class RollbackPage(Page):
         self.open_record.setEnabled(record_folder(result) is not None)
         self.to_verify.setEnabled(result.verify is not None)
         self.next_steps.show_for(result)
-        self.tabs.setCurrentWidget(self.next_steps)
+        self.tabs.setCurrentWidget(self.steps_tab)
         self.activated()
 
     def _tick(self) -> None:

@@ -11,6 +11,7 @@ from flagdeck import __version__
 from flagdeck.ui.actions import Flows
 
 MESSAGE_MS = 15_000
+MAX_LINES = 3
 
 
 class StatusLine(QWidget):
@@ -18,7 +19,7 @@ class StatusLine(QWidget):
         super().__init__()
         self.flows = flows
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 2, 8, 2)
+        layout.setContentsMargins(8, 0, 8, 0)
         layout.setSpacing(12)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -36,7 +37,7 @@ class StatusLine(QWidget):
         bar.addPermanentWidget(self.version)
         bar.setSizeGripEnabled(False)
         self._clear = QTimer(self, singleShot=True)
-        self._clear.timeout.connect(lambda: (self.message.clear(), self._fit()))
+        self._clear.timeout.connect(self._cleared)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._render_undo)
         flows.undoChanged.connect(self._render_undo)
@@ -48,14 +49,22 @@ class StatusLine(QWidget):
         self._clear.start(timeout_ms)
 
     def _fit(self) -> None:
-        """A status bar keeps one line unless told: as many lines as the message needs (at most 3)."""
-        width = self.message.width()
-        needed = self.message.heightForWidth(width) if width > 50 and self.message.text() else 0
+        """As many lines as the message needs at the bar's width, at most :data:`MAX_LINES` (a
+        status bar sizes itself from hints, not from height-for-width: the height is set)."""
         line = self.message.fontMetrics().lineSpacing()
-        self.message.setMinimumHeight(min(max(needed, line), 3 * line + 2))
+        width = self.message.width()
+        needed = self.message.heightForWidth(width) if self.message.text() and width > 50 else line
+        height = min(max(needed, line), MAX_LINES * line + 2)
+        if self.message.height() != height:
+            self.message.setFixedHeight(height)
+            self.setFixedHeight(height + 4)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit()
+
+    def _cleared(self) -> None:
+        self.message.clear()
         self._fit()
 
     def text(self) -> str:

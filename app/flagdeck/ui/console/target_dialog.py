@@ -60,7 +60,7 @@ class TargetDialog(QDialog):
     def _presets_tab(self) -> QWidget:
         tab = QWidget()
         layout = QVBoxLayout(tab)
-        self.presets = widgets.table(["Preset", "App", "Installed", "Running", "Storage", "Debug port"], stretch=1)
+        self.presets = widgets.table(["Preset", "App", "Installed", "Running", "Storage", "Debug port"], stretch=3)
         self.presets.doubleClicked.connect(lambda _i: self._accept())
         self.presets_note = widgets.muted("Looking for installed and running apps…")
         refresh = QPushButton(icons.page_icon("refresh"), "Look again")
@@ -97,8 +97,8 @@ class TargetDialog(QDialog):
             ])
             if i.name == current:
                 self.presets.selectRow(row)
-        running = sum(1 for i in infos if i.running)
-        self.presets_note.setText(f"{len(infos)} presets, {running} of them running — double-click one to use it")
+        live = sum(1 for i in infos if i.running)
+        self.presets_note.setText(f"{len(infos)} presets, {live} of them running — double-click one to use it")
 
     # --- a folder -----------------------------------------------------------------------------------
 

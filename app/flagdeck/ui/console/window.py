@@ -69,7 +69,7 @@ class ConsoleWindow(QMainWindow):
         outer.addWidget(self._target_bar())
         self.no_tray = widgets.Banner()
         outer.addWidget(self.no_tray)
-        self.incident = IncidentBanner(self.session.incident, self.rollback, lambda: self.show_page("rollback"))
+        self.incident = IncidentBanner(self.session.incident, self.rollback, self._show_triggers)
         outer.addWidget(self.incident.holder)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -224,6 +224,9 @@ class ConsoleWindow(QMainWindow):
             page.activated()
         return page
 
+    def _show_triggers(self) -> None:
+        self.show_page("rollback")
+
     def _navigate(self, key: str, params: dict[str, Any]) -> None:
         """A page asks for another page, or for the team alerts dialog (``alerts``)."""
         if key == "alerts":
@@ -312,10 +315,8 @@ class ConsoleWindow(QMainWindow):
                                              list(FAULTS), 0, False)
             if not ok:
                 return
-        job = DemoJob(self.session, fault, on_done=lambda _r: self.ctx.settings.set_target_options(
-            TargetOptions(target="demo")))
-        job.progress = lambda text: self.status.show_message(str(text), 10000)  # type: ignore[method-assign]
-        self.session.start(job)
+        self.session.start(DemoJob(self.session, fault, on_done=lambda _r: self.ctx.settings.set_target_options(
+            TargetOptions(target="demo")), on_progress=lambda text: self.status.show_message(str(text), 10000)))
 
     def team_alerts(self) -> None:
         from flagdeck.ui.console.alerts_dialog import AlertsDialog

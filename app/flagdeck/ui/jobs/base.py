@@ -29,7 +29,8 @@ class Job:
 
     def __init__(self, session: TargetSession, name: str, *, source: str = "console", logged: bool = True,
                  needs_target: bool = True, on_done: Callable[[Any], None] | None = None,
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None,
+                 on_progress: Callable[[Any], None] | None = None) -> None:
         self.session = session
         self.name = name
         self.source = source
@@ -37,6 +38,7 @@ class Job:
         self.needs_target = needs_target
         self.on_done = on_done
         self.on_error = on_error
+        self.on_progress = on_progress
         self.task: Task | None = None
 
     def prepare(self) -> None:
@@ -51,6 +53,12 @@ class Job:
 
     def progress(self, value: Any) -> None:
         """A ``task.report(value)`` from ``run``, on the UI thread."""
+
+    def reported(self, value: Any) -> None:
+        """What the runner calls for a report: the job's own :meth:`progress`, then the view's."""
+        self.progress(value)
+        if self.on_progress is not None:
+            self.on_progress(value)
 
     def result(self, value: Any) -> None:
         """``run`` returned: notify, update the model (UI thread)."""
@@ -72,20 +80,14 @@ class CallJob(Job):
     actions that have no job of their own yet."""
 
     def __init__(self, session: TargetSession, name: str, func: Callable[[Any, Task], Any], *,
-                 kind: JobKind = "read", describe: Callable[[Any], str] | None = None,
-                 on_progress: Callable[[Any], None] | None = None, **kwargs: Any) -> None:
+                 kind: JobKind = "read", describe: Callable[[Any], str] | None = None, **kwargs: Any) -> None:
         super().__init__(session, name, **kwargs)
         self.kind = kind  # type: ignore[misc]
         self.func = func
         self._describe = describe
-        self._progress = on_progress
 
     def run(self, target: Target | None, task: Task) -> Any:
         return self.func(target, task)
-
-    def progress(self, value: Any) -> None:
-        if self._progress is not None:
-            self._progress(value)
 
     def refused(self, why: str) -> None:
         pass  # the caller's on_error says it (TargetBusy)
