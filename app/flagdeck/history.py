@@ -17,6 +17,7 @@ write at once; the schema is versioned with ``PRAGMA user_version`` and migrated
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import getpass
 import json
@@ -24,7 +25,6 @@ import os
 import re
 import socket
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -76,7 +76,7 @@ _MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _default_how = "cli"
-_how_here = threading.local()  # a thread's own source (:func:`recorded_as`), over the process default
+_how_here: contextvars.ContextVar[str | None] = contextvars.ContextVar("flagdeck_history_how", default=None)
 
 
 def set_default_how(how: str) -> None:
@@ -88,21 +88,21 @@ def set_default_how(how: str) -> None:
 
 
 def default_how() -> str:
-    return getattr(_how_here, "how", None) or _default_how
+    return _how_here.get() or _default_how
 
 
 @contextlib.contextmanager
 def recorded_as(how: str) -> Iterator[None]:
-    """Rows this thread records meanwhile say ``how``: the tray process runs console actions too,
-    each on its own worker thread."""
+    """Rows written inside the block (this thread or task only) say ``how``: the fleet agent's
+    writes and rollbacks go through the one write path and are recorded as ``fleet``, whichever
+    process (CLI or tray) runs the agent."""
     if how not in HOWS:
         raise UsageError(f"unknown history source {how!r}", hint=f"one of {', '.join(HOWS)}")
-    before = getattr(_how_here, "how", None)
-    _how_here.how = how
+    token = _how_here.set(how)
     try:
         yield
     finally:
-        _how_here.how = before
+        _how_here.reset(token)
 
 
 class TargetLike(Protocol):

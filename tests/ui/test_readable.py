@@ -1,6 +1,6 @@
-"""Readable at a glance: no figure cut out of a cell (tables wrap, never elide), the status bar's
-message clear of the version, a header that does not jump, buttons apart, the target dialog's
-footer on one line."""
+"""Readable at a glance, in one console: no figure cut out of a cell (tables wrap, never elide),
+the status bar's message clear of the version, a header that does not jump, buttons apart, the
+target dialog's footer on one line."""
 
 from __future__ import annotations
 
@@ -56,10 +56,7 @@ def test_console_text_is_whole(console_on: Any, live_demo: Any) -> None:
     shell.qtbot.wait(50)
     assert bar.height() == height  # the header does not jump when "working:" comes
 
-
-def test_target_dialog_footer_is_one_line(console_on: Any, live_demo: Any) -> None:
-    shell, console = console_on(live_demo)
-    dialog = TargetDialog(shell.session, console)
+    dialog = TargetDialog(shell.session, console)  # its footer's note on one line
     dialog.show()
     shell.qtbot.waitUntil(lambda: "presets" in dialog.presets_note.text(), timeout=20_000)
     shell.qtbot.wait(50)

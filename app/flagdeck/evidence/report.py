@@ -14,10 +14,9 @@ more than the files beside it and every mask it shows is one the redaction repor
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flagdeck import __version__
-from flagdeck.evidence.redact import RedactionReport
 from flagdeck.evidence.report_chart import svg
 from flagdeck.evidence.report_facts import (
     KIND_WORDS,
@@ -44,6 +43,9 @@ from flagdeck.evidence.report_html import (
     when,
     word,
 )
+
+if TYPE_CHECKING:  # only its methods are used: where the redaction lives is the caller's business
+    from flagdeck.evidence.redact import RedactionReport
 
 # Files the export adds after the report is rendered (it lists them too).
 LATER_FILES = ("report.html", "redaction-report.txt", "redaction-report.json")
@@ -80,6 +82,7 @@ def render(payload: dict[str, bytes], redaction: RedactionReport, bag_name: str)
     out.append(_checks(facts))
     out.append(_checklists(facts))
     out.append(_history(payload, facts))
+    out.append(_other_parts(payload))
     out.append(_flags(payload, status, target))
     out.append(_pages(payload))
     out.append(_logs(collected))
@@ -148,7 +151,15 @@ def _verdict(facts: Facts, system: dict[str, Any], collected: dict[str, Any], ta
     if failing is not None:
         rows.append(["Failed checks", Raw(f"verification of {e(when(failing.at))} UTC"
                                           f"{bullets(_failed_lines(failing))}")])
-    if rb is not None:
+    if rb is not None and rb.level != 1:
+        rows.append(["What was done", f"{when(rb.get('started'))} UTC: {rb.kind} {rb.get('id')} ({rb.get('mode')})"
+                                      + (f", {rb.get('head_before')} → {rb.get('head')}" if rb.get("head") else "")
+                                      + f", {float(rb.get('seconds') or 0):.1f} s"])
+        outcome = str(rb.get("outcome") or "?")
+        rows.append(["Outcome", word(outcome, outcome.upper())])
+        headline = f"{rb.kind} on {when(rb.get('started'))} UTC — {outcome.upper()}"
+        cls = {"verified": "good", "done": "good", "failed": "bad"}.get(outcome, "warning")
+    elif rb is not None:
         by = next((a for a in facts.audit if a.get("kind") == "rollback"
                    and obj(a.get("details")).get("rollback_id") == rb.get("id")), None)
         actor = f" by {by.get('user')} (from the {by.get('how')})" if by else ""
@@ -258,7 +269,7 @@ def _rollback(facts: Facts) -> str:
     if not facts.rollbacks:
         return ""
     rb: Rollback = facts.rollbacks[0]
-    out = [f"<h2>Rollback {e(rb.get('id'))}</h2>"]
+    out = [f"<h2>Rollback {e(rb.get('id'))} <span class=muted>({e(rb.kind)})</span></h2>"]
     steps = [[i + 1, s.get("title") or s.get("id"), word(s.get("status")),
               f"{float(s.get('seconds') or 0):.2f} s", s.get("detail") or ""] for i, s in enumerate(rb.steps)]
     if steps:
@@ -432,6 +443,22 @@ def _history(payload: dict[str, bytes], facts: Facts) -> str:
                            a.get("user"), a.get("how"), word(a.get("outcome")), a.get("message") or ""]
                           for a in facts.audit[:100]], num={0}, when={1}))
         out.append(f"<p class=muted>{link('history/audit-log.json', 'raw')}</p>")
+    return "".join(out)
+
+
+def _other_parts(payload: dict[str, bytes]) -> str:
+    """Results of parts this report has no view of (the fleet agent's, a newer part's): each file
+    linked, with its plain fields."""
+    known = ("verify/", "perf/", "rollbacks/", "checklists/", "history/", "screenshots/", "console/", "logger/",
+             "logs/", "localstorage/", "network/", "flags/")
+    others = sorted(p for p in payload if "/" in p and not p.startswith(known) and p.endswith(".json"))
+    if not others:
+        return ""
+    out = ["<h2>Other results</h2>"]
+    for path in others[:30]:
+        data = obj(json_of(payload, path))
+        plain = [[k, v] for k, v in data.items() if isinstance(v, str | int | float | bool) or v is None][:12]
+        out.append(f"<h3>{link(path)}</h3>" + (kv(plain) if plain else ""))
     return "".join(out)
 
 

@@ -34,7 +34,8 @@ def _label(value: float, step: float) -> str:
 
 def svg(metric: dict[str, Any]) -> str:
     """The SVG of one metric of a saved comparison, or "" when it holds no samples."""
-    samples = metric.get("samples") if isinstance(metric.get("samples"), dict) else {}
+    raw = metric.get("samples")
+    samples: dict[str, Any] = raw if isinstance(raw, dict) else {}
     values = {side: [float(v) for v in samples.get(side) or [] if isinstance(v, int | float)] for side, *_ in SIDES}
     every = values["on"] + values["off"]
     if not every:
@@ -66,7 +67,8 @@ def svg(metric: dict[str, Any]) -> str:
                      f"({len(vals)} runs)</text>")
         if not vals:
             continue
-        stats = metric.get(side) if isinstance(metric.get(side), dict) else {}
+        found = metric.get(side)
+        stats: dict[str, Any] = found if isinstance(found, dict) else {}
         q1, med, q3 = (float(stats.get(k, d)) for k, d in (("q1", vals[0]), ("median", vals[len(vals) // 2]),
                                                              ("q3", vals[-1])))
         half = width * 0.22

@@ -93,6 +93,16 @@ class Rollback:
         return iso(self.data.get("started"))
 
     @property
+    def level(self) -> int:
+        """1 for a flag toggle (a record without its level is one), 2 or 3 for a guided runbook."""
+        level = self.data.get("level")
+        return level if isinstance(level, int) else 1
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("rollback_type") or "Level 1: Feature Flag Toggle")
+
+    @property
     def steps(self) -> list[dict[str, Any]]:
         return objs(self.data.get("steps"))
 

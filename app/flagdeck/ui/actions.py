@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from flagdeck import flag_ops
 from flagdeck.errors import NeedsRestart
 from flagdeck.storage.flags import js_repr as js
-from flagdeck.ui.dialogs import ReloadOfferDialog, RestoreConfirmDialog, RollbackConfirmDialog
 from flagdeck.ui.jobs.backups import BackupJob, DiffJob, RestoreJob
 from flagdeck.ui.jobs.flags import FlagWriteJob, ReloadJob
 from flagdeck.ui.jobs.rollback import PrepareRollbackJob, RollbackJob
@@ -102,6 +101,8 @@ class Flows(QObject):
         if not live or not self.settings.confirm_toggle:
             return self._write(name, value, reload=live, source=source, force=force, undoable=undoable,
                                on_done=on_done, on_error=on_error)
+        from flagdeck.ui.dialogs import ReloadOfferDialog  # here: the tray shows its icon without them
+
         dialog = ReloadOfferDialog(self.session.label(), name, value, parent)
 
         def answered(code: int) -> None:
@@ -179,6 +180,8 @@ class Flows(QObject):
             self.preparing = False
             if on_plan is not None:
                 on_plan(plan)
+            from flagdeck.ui.dialogs import RollbackConfirmDialog
+
             dialog = RollbackConfirmDialog(plan, parent)
 
             def answered(code: int) -> None:
@@ -230,6 +233,8 @@ class Flows(QObject):
         """Show the diff, then restore if the storage still differs exactly as shown."""
 
         def shown(diff: flag_ops.DiffResult) -> None:
+            from flagdeck.ui.dialogs import RestoreConfirmDialog
+
             dialog = RestoreConfirmDialog(diff, scope, parent)
 
             def answered(code: int) -> None:
