@@ -238,11 +238,11 @@ class TargetSession(QObject):
 
     def _done(self, job: Job, record: LogRecord | None, value: Any) -> None:
         self._end(job)
-        ok = self._guard(job, record, lambda: job.result(value))
-        ok = ok and (job.on_done is None or self._guard(job, record, lambda: job.on_done(value)))  # type: ignore[misc]
-        if ok and record is not None:
+        if record is not None:  # the Log says it ended before the views react (a view that fails re-marks it)
             cancelled = bool(getattr(value, "cancelled", False))
             self.action_log.finish(record, "cancelled" if cancelled else "ok", self._describe(job, value))
+        if self._guard(job, record, lambda: job.result(value)) and job.on_done is not None:
+            self._guard(job, record, lambda: job.on_done(value))  # type: ignore[misc]
         self.jobEnded.emit(job)
         self.changed.emit()
 
