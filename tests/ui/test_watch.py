@@ -68,6 +68,7 @@ def test_page_write_is_seen_over_devtools(make_shell: Any, live_demo: Any, qtbot
 def test_app_quitting_makes_the_state_unknown_then_offline(make_shell: Any, live_demo: Any, qtbot: Any) -> None:
     shell = make_shell(demo_options(live_demo.profile))
     assert shell.wait_known().mode == "live"
+    shell.wait_idle()  # the read the opening watch asks for is done: a late one would see the app gone first
     shapes: list[FlagShape] = []
     shell.session.changed.connect(lambda: shapes.append(shell.session.shape()))
     live_demo.stop()
