@@ -28,8 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from flagdeck.storage import cdp, durable
-from tests.live_support import FILE, start_app
+from flagdeck.storage import cdp, durable  # noqa: E402
+from tests.live_support import FILE, start_app  # noqa: E402
 
 KEY = "featureFlags"
 

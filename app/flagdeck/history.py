@@ -328,6 +328,9 @@ def record_rollback(result: Any, *, version: str | None = None, bundle: str | Pa
     message = f"{result.outcome}: {plan.flag} -> {js_repr(plan.value)} ({plan.mode})"
     if error is not None:
         message += f": {error}"
+    note = getattr(result, "note", None)
+    if note:
+        message += f"; note: {note}"
     record_dir = str(Path(result.record_path).parent) if getattr(result, "record_path", "") else None
     artifacts = [a for a in (record_dir, str(write.backup.path) if write and write.backup else None,
                              str(bundle) if bundle else None) if a]
@@ -335,7 +338,7 @@ def record_rollback(result: Any, *, version: str | None = None, bundle: str | Pa
         "rollback", plan.target, before=write.before if write else None, after=write.after if write else None,
         outcome=outcome, message=message, version=version, artifacts=artifacts,
         details={"level": 1, "rollback_type": ROLLBACK_TYPE, "rollback_id": result.id, "mode": plan.mode,
-                 "outcome": result.outcome, "seconds": round(float(result.seconds), 3),
+                 "outcome": result.outcome, "seconds": round(float(result.seconds), 3), "note": note,
                  "steps": [{"id": s.id, "status": s.status, "seconds": round(float(s.seconds), 3)}
                            for s in result.steps]})
 

@@ -81,6 +81,7 @@ class Shell:
     app: Any
     qtbot: Any
     notices: list[tuple[str, str, str]] = field(default_factory=list)
+    expect_errors: bool = False  # the test provokes internal errors (else there must be none)
 
     @property
     def session(self) -> Any:
@@ -113,7 +114,15 @@ def make_shell(qtbot: Any, qapp: Any) -> Iterator[Any]:
 
     made: list[Shell] = []
 
-    def make(opts: Any, *, hidden: bool = True, tray: bool = True) -> Shell:
+    def make(opts: Any, *, hidden: bool = True, tray: bool = True, auto_check: bool = False,
+             confirm_toggle: bool = False) -> Shell:
+        """``auto_check``: the trigger board checks itself (the app's default; off here, so a test's
+        writes do not wait for a check it did not ask for)."""
+        from flagdeck.ui.settings import UiSettings
+
+        settings = UiSettings()
+        settings.auto_check_triggers = auto_check
+        settings.confirm_toggle = confirm_toggle
         app = FlagdeckApp(qapp, TrayOptions(hidden=hidden, target=opts), handle_signals=False)
         shell = Shell(app, qtbot)
         app.session.notified.connect(lambda t, m, lvl: shell.notices.append((t, m, lvl)))
@@ -130,16 +139,13 @@ def make_shell(qtbot: Any, qapp: Any) -> Iterator[Any]:
             dialog.close()
         shell.app.runner.wait(60_000)
         qtbot.wait(50)
-        shell.app.shutdown()
         if shell.app.console is not None:
-            shell.app.console.tray = True
-            shell.app.console.close()
-            shell.app.console.deleteLater()
-        if shell.app.tray is not None:
-            shell.app.tray.icon.hide()
-            shell.app.tray.menu.deleteLater()
-            shell.app.tray.deleteLater()
+            shell.app.console.quitting = True
+        shell.app.shutdown()  # deletes the console and the tray
         qtbot.wait(20)
+    for shell in made:
+        errors = shell.app.internal_errors + shell.app.session.internal_errors
+        assert shell.expect_errors or not errors, f"internal errors caught and told: {errors}"
 
 
 @pytest.fixture

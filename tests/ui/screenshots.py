@@ -25,7 +25,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 FLAG = "USE_UNIFIED_DB_SERVICE"
-WINDOW = (1180, 760)
+WINDOW = (1200, 860)
 
 
 def wait_until(app: Any, condition: Callable[[], Any], timeout: float = 120.0, what: str = "") -> Any:
@@ -118,6 +118,9 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
     assert shell.start()
     session = shell.session
     wait_until(app, lambda: session.shape() in (FlagShape.ON, FlagShape.OFF), what="the first read")
+    # the trigger board checks itself once the app is seen live: the menu and the banner show its level
+    wait_until(app, lambda: session.incident.board is not None and not session.incident.checking,
+               what="the trigger board")
     settle(app, 1.0)
     shots: list[Path] = []
 
@@ -145,12 +148,14 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
 
     menu_shot("tray-menu")
 
-    # --- the reload offer (a live toggle) -------------------------------------------------------------
+    # --- the reload offer (a live toggle, when Options > Ask before a quick toggle is on) --------------
+    shell.settings.confirm_toggle = True
     shell.flows.toggle_flag(FLAG, source="tray")
     dialog = wait_until(app, lambda: isinstance(shell.flows.dialog, ReloadOfferDialog) and shell.flows.dialog)
     settle(app, 0.5)
     shots.append(save(dialog, out / "reload-offer.png"))
     dialog.reject()
+    shell.settings.confirm_toggle = False
     settle(app)
 
     # --- console: verify fails on the bad release -------------------------------------------------------
@@ -163,13 +168,24 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
     wait_until(app, lambda: not session.verifying, what="verify")
     settle(app, 1.0)
     rollback_page = console.show_page("rollback")
-    rollback_page.check_triggers()
-    wait_until(app, lambda: rollback_page.check_button.isEnabled(), what="triggers")
+    wait_until(app, lambda: session.incident.board is not None and not session.incident.checking, what="triggers")
     settle(app, 1.0)
+    shots.append(save(console, out / "console-incident.png"))  # the banner, the board, the checklist
     console.show_page("flags")
     settle(app, 0.8)
     shots.append(save(console, out / "console-flags.png"))
     menu_shot("tray-menu-failed")
+
+    # --- the target dialog ------------------------------------------------------------------------------
+    from flagdeck.ui.console.target_dialog import TargetDialog
+
+    picker = TargetDialog(session, console)
+    picker.show()
+    wait_until(app, lambda: "presets" in picker.presets_note.text(), what="the presets")
+    settle(app, 0.5)
+    shots.append(save(picker, out / "target-dialog.png"))
+    picker.close()
+    picker.deleteLater()
 
     # --- the rollback: confirmation, then the steps -------------------------------------------------------
     rollback_page = console.show_page("rollback")
@@ -183,8 +199,10 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
     dialog.go.click()
     wait_until(app, lambda: session.activity.rollback_running is False and rollback_page._result is not None,
                timeout=180, what="the rollback")
+    wait_until(app, lambda: not session.incident.checking and "Answered" in
+               rollback_page.next_steps.texts["checklists"].text(), timeout=120, what="the re-check")
     settle(app, 1.5)
-    shots.append(save(console, out / "console-rollback.png"))
+    shots.append(save(console, out / "console-rollback.png"))  # the steps and the runbook's next steps
 
     verify_page = console.show_page("verify")
     settle(app, 1.0)
@@ -211,13 +229,15 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
 
     # --- evidence --------------------------------------------------------------------------------------
     evidence = console.show_page("evidence")
-    evidence.folder.setText(str(work))
+    evidence.folder.setText(str(work / "flagdeck evidence"))
+    work.joinpath("flagdeck evidence").mkdir()
     evidence.export()
     wait_until(app, lambda: evidence.path is not None or evidence.banner.isVisible(), timeout=300, what="export")
     if evidence.path is not None:
         evidence.verify(evidence.path)
-        wait_until(app, lambda: "complete" in evidence.summary.toPlainText().lower()
-                   or "valid" in evidence.summary.toPlainText().lower(), timeout=60, what="bundle check")
+        wait_until(app, lambda: "complete and unchanged" in evidence.summary.toPlainText()
+                   or "not intact" in evidence.summary.toPlainText(), timeout=60, what="bundle check")
+        shots.append(report_shot(evidence.path, work, out / "evidence-report.png"))
     settle(app, 1.0)
     shots.append(save(console, out / "console-evidence.png"))
 
@@ -232,6 +252,12 @@ def shoot(x: Any, demo: Any, work: Path, out: Path, args: argparse.Namespace) ->
     settle(app, 1.5)
     shots.append(save(console, out / "console-log.png"))
     menu_shot("tray-menu-after")
+
+    # --- a pending reload: stored, not applied (Set only) ------------------------------------------------
+    session.write_flag(FLAG, True, reload=False, source="console")
+    wait_until(app, lambda: bool(session.model.pending()) and not session.runner.running, what="pending")
+    settle(app, 1.0)
+    menu_shot("tray-menu-pending")
 
     shots.append(state_sheet(out / "tray-states.png"))
     shell.shutdown()
@@ -283,15 +309,34 @@ def shoot_levels(x: Any, out: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def report_shot(bundle: Path, work: Path, path: Path) -> Path:
+    """The top of the bundle's report.html as a browser shows it (Debian's chromium, headless)."""
+    import shutil
+    import subprocess
+
+    from flagdeck.evidence.open_bundle import unpack_for_reading
+
+    report = unpack_for_reading(bundle, work / "opened")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise RuntimeError("chromium is needed to picture the evidence report")
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--window-size=1180,1500", f"--screenshot={path}", report.as_uri()],
+                   check=True, timeout=120, capture_output=True)
+    print(f"saved {path}")
+    return shrink(path)
+
+
 def state_sheet(path: Path) -> Path:
     """Every tray state at panel size and enlarged, on a light and a dark panel, with its name."""
     from PySide6.QtCore import QRect, Qt
     from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
     from flagdeck.ui import icons
-    from flagdeck.ui.state import BADGE_WORDS, SHAPE_WORDS, Badge, FlagShape
+    from flagdeck.ui.state import BADGE_WORDS, SHAPE_WORDS, Badge, FlagShape, Link
 
-    states = [(shape, Badge.NONE) for shape in FlagShape] + [(FlagShape.ON, b) for b in Badge if b is not Badge.NONE]
+    states = [(shape, Badge.NONE, Link.LIVE) for shape in FlagShape] + [
+        (FlagShape.OFF, Badge.NONE, Link.DISK)] + [(FlagShape.ON, b, Link.LIVE) for b in Badge if b is not Badge.NONE]
     cell_w, cell_h = 150, 118
     image = QImage(cell_w * len(states), cell_h, QImage.Format.Format_ARGB32)
     image.fill(QColor("#ffffff"))
@@ -300,14 +345,17 @@ def state_sheet(path: Path) -> Path:
     font = QFont()
     font.setPointSize(8)
     painter.setFont(font)
-    for i, (shape, badge) in enumerate(states):
+    short = {Badge.PENDING_RELOAD: "reload pending"}
+    for i, (shape, badge, link) in enumerate(states):
         x = i * cell_w
         painter.fillRect(x + 8, 6, 64, 30, QColor("#eceff1"))
         painter.fillRect(x + 78, 6, 64, 30, QColor("#2d2d2d"))
-        painter.drawImage(x + 29, 10, icons.state_image(shape, badge, 22))
-        painter.drawImage(x + 99, 10, icons.state_image(shape, badge, 22))
-        painter.drawImage(x + 51, 40, icons.state_image(shape, badge, 48))
-        label = BADGE_WORDS[badge] if badge is not Badge.NONE else f"flag {SHAPE_WORDS[shape]}"
+        painter.drawImage(x + 29, 10, icons.state_image(shape, badge, 22, link=link))
+        painter.drawImage(x + 99, 10, icons.state_image(shape, badge, 22, link=link))
+        painter.drawImage(x + 51, 40, icons.state_image(shape, badge, 48, link=link))
+        label = short.get(badge) or BADGE_WORDS[badge] if badge is not Badge.NONE else f"flag {SHAPE_WORDS[shape]}"
+        if link is Link.DISK:
+            label = f"flag {SHAPE_WORDS[shape]}, app closed"
         painter.setPen(QColor("#1f2933"))
         painter.drawText(QRect(x, 92, cell_w, 22), Qt.AlignmentFlag.AlignCenter, label)
     painter.end()

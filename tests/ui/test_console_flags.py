@@ -36,8 +36,12 @@ def test_edit_is_validated_by_the_core_then_written_and_reloaded(console_on: Any
     page.name.setCurrentText(FLAG)
     page.value.setText("maybe")
     assert not page.set_button.isEnabled() and "not a JSON value" in page.valid.text()
+    # the GUI's words: the Value field takes "maybe", not the shell's NAME='"maybe"'
+    assert 'text in double quotes, such as "maybe")' in page.valid.text()
+    assert "SERVICE='" not in page.valid.text()
     page.value.setText('"false"')
     assert not page.set_button.isEnabled() and "not a boolean" in page.valid.text()
+    assert "tick “Force”" in page.valid.text() and "--force" not in page.valid.text()
     page.force.setChecked(True)
     assert page.set_button.isEnabled()
     page.force.setChecked(False)

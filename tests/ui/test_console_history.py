@@ -31,7 +31,10 @@ def test_list_filter_annotate_copy(console_on: Any, live_demo: Any) -> None:
     shell.qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10_000)
     page.table.selectRow(0)
     entry_id = page.current_id()
-    assert "flag-write ok" in page.details.toPlainText()
+    details = page.details.toPlainText()
+    assert "flag-write, ok" in details and "(from the console)" in details  # asked for in the console
+    assert page.table.item(0, 5).text() == "console"  # "How": not the tray process's name
+    assert "None" not in details and "null" not in details, details  # absent values read as a person reads them
     page.issue.setText("https://tracker.example/INC-7")
     page.resolution.setText("flag off, fix in 1.9.4")
     page.annotate()

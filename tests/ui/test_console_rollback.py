@@ -20,7 +20,7 @@ def test_trigger_board_on_a_bad_release(console_on: Any, start_demo: Any) -> Non
     page = console.show_page("rollback")
     page.check_triggers()
     shell.qtbot.waitUntil(lambda: page.check_button.isEnabled(), timeout=120_000)
-    assert "Critical: Level 1 rollback now" in page.recommendation.text()
+    assert "Critical trigger: roll back now (Level 1)" in page.recommendation.text()
     lines = [page.triggers.item(i).text() for i in range(page.triggers.count())]
     assert any(line.startswith("CRITICAL: Data loss or corruption") for line in lines)
 

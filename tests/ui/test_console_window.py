@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
 from flagdeck.targets import process
@@ -96,9 +97,13 @@ def test_launch_restarts_the_app_with_a_debug_port(console_on: Any, start_demo: 
                           timeout=30_000)
 
 
-def test_demo_incident_from_the_file_menu(console_on: Any, live_demo: Any, user_dirs: Path) -> None:
+def test_demo_incident_from_the_file_menu_stops_with_the_console(console_on: Any, live_demo: Any,
+                                                                  user_dirs: Path) -> None:
+    """The demo target the console started is stopped when flagdeck quits, unless the Options menu
+    says to keep it running."""
     shell, console = console_on(live_demo)
     console.start_demo("data-loss")
+    lock = user_dirs / "data" / "demo-target" / "Local Storage" / "leveldb" / "LOCK"
     try:
         shell.notice("Demo incident started", timeout=240_000)
         assert shell.session.options.target == "demo" and shell.session.options.debug_port
@@ -107,8 +112,14 @@ def test_demo_incident_from_the_file_menu(console_on: Any, live_demo: Any, user_
         snap = shell.session.snapshot
         assert snap.mode == "live" and not snap.status.report.flags[0].stored
         assert snap.page_flags == {"USE_UNIFIED_DB_SERVICE": True} and snap.page_source == "window.featureFlags"
+        keep = console.findChild(QAction, "keep-demo")
+        keep.trigger()  # kept running: quitting leaves it
+        shell.app._stop_demo()
+        assert process.lock_holder(lock) is not None
+        keep.trigger()
+        shell.app.shutdown()  # what Quit does after the event loop
+        assert process.lock_holder(lock) is None  # stopped with the console
     finally:
-        lock = user_dirs / "data" / "demo-target" / "Local Storage" / "leveldb" / "LOCK"
         holder = process.lock_holder(lock)
         if holder is not None:
             os.killpg(holder.pid, signal.SIGKILL)

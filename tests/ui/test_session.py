@@ -12,7 +12,7 @@ from typing import Any
 
 from flagdeck import paths
 from flagdeck.errors import TargetNotFound
-from flagdeck.ui import session as session_module
+from flagdeck.ui import target_model as session_module
 from flagdeck.ui.state import FlagShape
 from tests.ui.conftest import FLAG, demo_options, stored_flags
 from tests.ui.test_watch import cli_set
@@ -65,7 +65,7 @@ def test_backups_are_listed_after_a_write_and_when_asked(make_shell: Any, start_
 def test_retry_waits_its_first_delay_then_doubles(make_shell: Any, tmp_path: Path, qtbot: Any) -> None:
     shell = make_shell(demo_options(tmp_path / "gone"))
     shell.wait_read(lambda s: s is not None and s.error is not None)
-    retry = shell.session._retry
+    retry = shell.session.model._retry
     assert retry.isActive() and retry.interval() == session_module.RETRY_FIRST_MS
     qtbot.waitUntil(lambda: retry.isActive() and retry.interval() == 2 * session_module.RETRY_FIRST_MS,
                     timeout=5_000)
@@ -77,7 +77,7 @@ def test_a_read_of_the_previous_target_is_dropped(make_shell: Any, tmp_path: Pat
     shell.wait_idle()
     old = shell.session.options
     shell.session.set_options(demo_options(tmp_path / "second"))
-    shell.session._read_failed(old, TargetNotFound("the first target's late failure"))
+    shell.session.model._read_failed(old, TargetNotFound("the first target's late failure"))
     assert shell.session.snapshot is None or "first target" not in (shell.session.snapshot.error or "")
     shell.wait_read(lambda s: s is not None and s.error is not None and "second" in s.error)
 
@@ -112,7 +112,7 @@ def test_work_without_a_target_runs_when_the_target_is_missing(console_on: Any, 
 def test_verify_waits_for_a_write(console_on: Any, live_demo: Any) -> None:
     shell, console = console_on(live_demo)
     page = console.show_page("verify")
-    shell.session._exclusive = "Restore x (flags)"  # a write is running
+    shell.session.gate.writer = "Restore x (flags)"  # a write is running
     shell.session.changed.emit()
     assert not page.run_button.isEnabled()
     shell.app.tray.menu.aboutToShow.emit()
@@ -120,7 +120,7 @@ def test_verify_waits_for_a_write(console_on: Any, live_demo: Any) -> None:
     assert shell.session.start_verify(source="test") is None
     assert shell.notice("Verification not started")[1].startswith("Restore x (flags) is running")
     assert not shell.session.verifying
-    shell.session._exclusive = None
+    shell.session.gate.writer = None
     shell.session.changed.emit()
     assert page.run_button.isEnabled()
     page.watch.setChecked(False)

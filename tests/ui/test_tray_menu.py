@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QAction
+
 from flagdeck.ui.dialogs import ReloadOfferDialog, RollbackConfirmDialog
-from flagdeck.ui.state import Badge, FlagShape
+from flagdeck.ui.settings import UiSettings
+from flagdeck.ui.state import Badge, FlagShape, Link
 from tests.ui.conftest import FLAG, demo_options, page_flag, stored_flags
 
 
@@ -38,9 +41,15 @@ def test_menu_shows_target_flag_and_actions(make_shell: Any, live_demo: Any) -> 
     assert str(live_demo.profile) in tip and f"{FLAG}: ON" in tip and "last check" in tip
 
 
-def test_toggle_live_offers_reload_and_changes_storage_and_page(make_shell: Any, live_demo: Any) -> None:
+def test_toggle_live_asks_first_when_set_to(make_shell: Any, live_demo: Any) -> None:
+    """Asking first is a setting (off by default), in the console's Options menu."""
     shell = make_shell(demo_options(live_demo.profile))
     assert shell.wait_known().mode == "live"
+    shell.app.open_console("flags")
+    ask = shell.app.console.findChild(QAction, "confirm-toggle")
+    assert ask.isCheckable() and not ask.isChecked()
+    ask.trigger()
+    assert UiSettings().confirm_toggle
     tray = open_menu(shell)
     tray.action(f"flag:{FLAG}").trigger()
     dialog = shell.app.flows.dialog
@@ -56,31 +65,56 @@ def test_toggle_live_offers_reload_and_changes_storage_and_page(make_shell: Any,
     assert not tray.action(f"flag:{FLAG}").isChecked()
 
 
-def test_toggle_write_only_leaves_page_until_reload(make_shell: Any, live_demo: Any) -> None:
-    shell = make_shell(demo_options(live_demo.profile))
+def test_set_only_is_a_pending_reload_with_its_badge_line_and_reload_now(make_shell: Any, live_demo: Any) -> None:
+    """Stored, not reloaded: the icon gets the pending badge, the menu says so and offers Reload now;
+    the console's header too. Reload now makes the page run it."""
+    shell = make_shell(demo_options(live_demo.profile), confirm_toggle=True)
     assert shell.wait_known().mode == "live"
     open_menu(shell).action(f"flag:{FLAG}").trigger()
     shell.app.flows.dialog.write_only.click()
     shell.notice(f"{FLAG} set")
     assert stored_flags(live_demo.profile) == {FLAG: False}
     assert page_flag(live_demo) is True  # not reloaded: the page still runs the old value
+    shell.wait_idle()
+    assert shell.session.shape() is FlagShape.ON  # what the app runs...
+    assert shell.session.badge() is Badge.PENDING_RELOAD  # ...and that it is not what is stored
+    assert shell.app.tray._drawn[:2] == (FlagShape.ON, Badge.PENDING_RELOAD)  # the icon drawn
     assert "not reloaded" in shell.session.tooltip()
-    live_demo.reload()  # the user reloads the app: the watch sees the page load
-    shell.qtbot.waitUntil(lambda: "not reloaded" not in shell.session.tooltip(), timeout=15_000)
+    tray = open_menu(shell)
+    assert f"still runs the old {FLAG}" in tray.action("pending").text()
+    shell.app.open_console("flags")
+    console = shell.app.console
+    assert console.reload_now.isVisible() and "reload pending" in console.target_activity.text()
+    tray.action("reload-now").trigger()
+    shell.notice("Page reloaded")
+    assert page_flag(live_demo) is False
+    shell.qtbot.waitUntil(lambda: shell.session.badge() is Badge.NONE and shell.session.shape() is FlagShape.OFF,
+                          timeout=15_000)
+    assert open_menu(shell).action("pending") is None and not console.reload_now.isVisible()
 
 
-def test_toggle_offline_writes_on_disk_without_asking(make_shell: Any, start_demo: Any, tmp_path: Path) -> None:
+def test_offline_toggle_is_one_click_marked_on_disk_and_undone(make_shell: Any, start_demo: Any) -> None:
+    """App closed: the icon carries the disk mark (live has none) and the line says so; a toggle is one
+    click, written on disk, and Undo (menu) puts the stored value back."""
     live = start_demo()
     live.with_flags(json.dumps({FLAG: True}))
     live.stop()
     shell = make_shell(demo_options(live.profile))
     assert shell.wait_known().mode == "offline"
-    open_menu(shell).action(f"flag:{FLAG}").trigger()
-    assert shell.app.flows.dialog is None  # nothing to reload offline
+    assert shell.session.link() is Link.DISK and shell.app.tray._drawn[2] is Link.DISK
+    tray = open_menu(shell)
+    assert "offline (app closed) · watched on disk" in tray.action("state").text()
+    tray.action(f"flag:{FLAG}").trigger()
+    assert shell.app.flows.dialog is None  # nothing asked
     _title, message, level = shell.notice(f"{FLAG} set")
-    assert "next start" in message and level == "info"
+    assert "next start" in message and "to undo" in message and level == "info"
     assert stored_flags(live.profile) == {FLAG: False}
-    shell.wait_read(lambda s: s is not None and s.status is not None and not s.status.report.flag(FLAG).enabled)
+    undo = open_menu(shell).action("undo")
+    assert undo is not None and undo.text().replace("&", "") == f"Undo: {FLAG} back to true"
+    undo.trigger()
+    shell.qtbot.waitUntil(lambda: len([n for n in shell.notices if n[0] == f"{FLAG} set"]) == 2, timeout=20_000)
+    assert stored_flags(live.profile) == {FLAG: True}
+    assert shell.app.flows.offer is None and open_menu(shell).action("undo") is None
 
 
 def test_app_without_debug_port_makes_flags_read_only(make_shell: Any, start_demo: Any) -> None:

@@ -68,6 +68,7 @@ def test_page_write_is_seen_over_devtools(make_shell: Any, live_demo: Any, qtbot
 def test_app_quitting_makes_the_state_unknown_then_offline(make_shell: Any, live_demo: Any, qtbot: Any) -> None:
     shell = make_shell(demo_options(live_demo.profile))
     assert shell.wait_known().mode == "live"
+    shell.wait_idle()  # the read the opening watch asks for is done: a late one would see the app gone first
     shapes: list[FlagShape] = []
     shell.session.changed.connect(lambda: shapes.append(shell.session.shape()))
     live_demo.stop()
@@ -92,12 +93,13 @@ def test_old_read_is_unknown_until_read_again(make_shell: Any, live_demo: Any, q
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     shell = make_shell(demo_options(live_demo.profile))
     shell.wait_known()
+    shell.wait_idle()  # the read the opening watch asks for is done too
     monkeypatch.setattr(state, "STALE_AFTER_S", 0.3)
     qtbot.wait(400)
     assert shell.session.shape() is FlagShape.UNKNOWN
     assert "unknown" in shell.session.tooltip()
     monkeypatch.setattr(state, "STALE_AFTER_S", 600.0)
-    shell.session._tick()  # the coarse timer: re-read what is old
+    shell.session.model._tick()  # the coarse timer: re-read what is old
     qtbot.waitUntil(lambda: shell.session.shape() is FlagShape.ON, timeout=10_000)
 
 

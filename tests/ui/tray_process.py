@@ -26,10 +26,11 @@ def tray_entry() -> list[str]:
 
 
 class TrayProcess:
-    def __init__(self, x: XSession, global_args: list[str], tray_args: list[str], *, env: dict[str, str] | None = None
-                 ) -> None:
+    def __init__(self, x: XSession, global_args: list[str], tray_args: list[str], *, env: dict[str, str] | None = None,
+                 argv: list[str] | None = None) -> None:
+        """``argv``: another command line (``tests.ui.driven_tray``) instead of ``flagdeck ... tray``."""
         self.x = x
-        self.argv = [*tray_entry(), *global_args, "tray", *tray_args]
+        self.argv = argv or [*tray_entry(), *global_args, "tray", *tray_args]
         self.env = x.env(env)
         self.data_dir = Path(self.env["FLAGDECK_DATA_DIR"])
         self.started = time.monotonic()

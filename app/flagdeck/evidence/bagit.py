@@ -132,6 +132,7 @@ class BagCheck:
     extra: list[str] = field(default_factory=list)
     altered: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    payload_files: int = 0  # of files_checked, those under data/ (what the export's summary counts)
 
     @property
     def ok(self) -> bool:
@@ -139,7 +140,8 @@ class BagCheck:
 
     def summary(self) -> str:
         if self.ok:
-            return f"{self.path.name}: bag {self.bag} complete and unchanged ({self.files_checked} files)"
+            return (f"{self.path.name}: bag {self.bag} complete and unchanged ({self.payload_files} files in data/, "
+                    f"{self.files_checked} with the bag's tag files)")
         parts = [f"{label} {', '.join(items)}" for label, items in
                  (("altered:", self.altered), ("missing:", self.missing), ("extra:", self.extra)) if items]
         parts += self.problems
@@ -155,6 +157,7 @@ class BagCheck:
 
     def to_json(self) -> dict[str, object]:
         return {"path": str(self.path), "bag": self.bag, "ok": self.ok, "files_checked": self.files_checked,
+                "payload_files": self.payload_files,
                 "payload_oxum": self.payload_oxum, "payload_oxum_ok": self.payload_oxum_ok,
                 "missing": self.missing, "extra": self.extra, "altered": self.altered, "problems": self.problems}
 
@@ -289,7 +292,7 @@ def verify_zip(path: Path) -> BagCheck:
         elif not oxum_ok:
             problems.append(f"Payload-Oxum {oxum} but the payload is {octets}.{payload_files}")
         return BagCheck(path, root, checked, oxum, oxum_ok, sorted(set(missing)), sorted(extra),
-                        sorted(set(altered)), problems)
+                        sorted(set(altered)), problems, payload_files)
 
 
 def _bag_info_fields(text: str) -> dict[str, str]:

@@ -58,8 +58,8 @@ class ExportResult:
         ``first`` (the bundle's path), the counts and the redaction headline (after ``indent``),
         the notes, then ``last``."""
         lines = [] if self.redaction.enabled else [f"WARNING: {self.redaction.headline()}"]
-        lines += [first, f"{indent}{self.files} files, {self.zip_bytes / 1e6:.2f} MB, {self.mode}, {self.pages} "
-                         f"page(s), {self.screenshots} screenshot(s), {self.seconds:.1f} s"]
+        lines += [first, f"{indent}{self.files} files in data/, {self.zip_bytes / 1e6:.2f} MB, {self.mode}, "
+                         f"{self.pages} page(s), {self.screenshots} screenshot(s), {self.seconds:.1f} s"]
         if self.redaction.enabled:
             lines.append(f"{indent}{self.redaction.headline()}")
         lines += [f"note: {n}" for n in self.notes]

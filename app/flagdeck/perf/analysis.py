@@ -42,9 +42,9 @@ def analyse(result: CompareResult, seed: int, baseline: list[dict[str, float]] |
     sides: tuple[Side, ...] = ("on", "off")
     for side in sides:
         runs = result.measured(side)
-        last = next((s for s in reversed(runs) if s.comparisons is not None), None)
-        if last is not None:
-            result.page_comparisons[side] = comparison_rows(last.comparisons)
+        newest = next((s for s in reversed(runs) if s.comparisons is not None), None)
+        if newest is not None:
+            result.page_comparisons[side] = comparison_rows(newest.comparisons)
         troubled = [s for s in runs if s.problems]
         if troubled:
             result.notes.append(f"{len(troubled)} {side}-side run(s) reported workload errors, e.g. "

@@ -64,6 +64,7 @@ class RollbackResult:
     record_path: str = ""
     notes: list[str] = field(default_factory=list)
     durability: durable.Durability | None = None  # live: where the rolled-back value stands on disk
+    note: str | None = None  # what the person who confirmed it wrote (incident link, a few words)
 
     def step(self, step_id: str) -> StepResult | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -82,7 +83,7 @@ class RollbackResult:
             "error": self.error.as_dict() if self.error else None,
             "durability": self.durability.to_json() if self.durability else (
                 self.write.durability.to_json() if self.write and self.write.durability else None),
-            "record": self.record_path, "notes": self.notes,
+            "record": self.record_path, "notes": self.notes, "note": self.note,
         }
 
 
@@ -135,7 +136,7 @@ class _Runner:
         self.progress = progress or (lambda s: None)
         self.watch, self.window, self.note, self.thorough = watch, window, note, thorough
         rid, self.folder = record.new_record_dir()
-        self.result = RollbackResult(rid, plan, [StepResult(s.id, s.title) for s in plan.steps], now_iso())
+        self.result = RollbackResult(rid, plan, [StepResult(s.id, s.title) for s in plan.steps], now_iso(), note=note)
         self.target: Target = plan.target
         self.live: Any = None  # LiveStore, opened for live mode
         self.version: str | None = None  # the app's version, for the runbook's history table

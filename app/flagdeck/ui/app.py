@@ -123,7 +123,8 @@ class FlagdeckApp:
             options = self.settings.target_options() or TargetOptions()
         self.runner = runner or TaskRunner()
         self.action_log = ActionLog()
-        self.session = TargetSession(self.runner, self.action_log, options)
+        self.session = TargetSession(self.runner, self.action_log, options,
+                                     auto_check=lambda: self.settings.auto_check_triggers)
         self.flows = Flows(self.session, self.settings)
         icon_path = _icon_file()
         self.autostart = backend(icon=icon_path)
@@ -134,6 +135,10 @@ class FlagdeckApp:
         self.server: Any = None
         self._signals: Any = None
         self._waited_ms = 0
+        self._last_notice = ""
+        self._hook: Any = None
+        self.internal_errors: list[str] = []  # bugs caught and told (tests check there are none)
+        self._shut = False
         self.handle_signals = handle_signals
         self._history_how = history.default_how()
         history.set_default_how("tray")  # what this process writes is recorded as from the tray
@@ -156,8 +161,10 @@ class FlagdeckApp:
             self._signals = _SignalWaker(self.quit)
         self.session.notified.connect(self._notify)
         self._start_fleet()
+        self.runner.callbackFailed.connect(lambda name, exc: self._internal_error(name, exc))
+        self._hook, sys.excepthook = sys.excepthook, self._uncaught
         self._show_shell()
-        self.session.start()
+        self.session.start_watching()
         if self.opts.demo_fault:
             self.open_console("rollback", None)
             self.console.start_demo(self.opts.demo_fault)
@@ -191,6 +198,7 @@ class FlagdeckApp:
 
         self.tray = Tray(self.session, self.flows, self.autostart, self.open_console, self.quit)
         self.tray.fleet = self.fleet
+        self.tray.icon.messageClicked.connect(self._message_clicked)
         self.tray.show()
         self.notifier = TrayNotifier(self.tray.icon)
         QTimer.singleShot(0, self._report_shown)
@@ -235,8 +243,42 @@ class FlagdeckApp:
             self.open_console(message.get("page"), None)
 
     def _notify(self, title: str, message: str, level: str) -> None:
+        self._last_notice = title
         if self.notifier is not None:
             self.notifier.notify(title, message, level)  # type: ignore[arg-type]
+
+    def _message_clicked(self) -> None:
+        """A click on the notification: Undo when it offered one, else the console."""
+        offer = self.flows.offer
+        if offer is not None and offer.title == self._last_notice:
+            self.flows.undo(source="tray")
+        else:
+            self.open_console(None, None)
+
+    # --- what must never end the process ------------------------------------------------------------
+
+    def _internal_error(self, where: str, exc: BaseException) -> None:
+        """A bug in a view (logged with its traceback where it happened): told, and on the Log as a
+        failed action, while flagdeck goes on."""
+        from flagdeck.ui.workers import error_text
+
+        text = error_text(exc)
+        self.internal_errors.append(f"{where}: {text}")
+        self.action_log.finish(self.action_log.start(f"{where} (internal error)", self.session.label(), "flagdeck"),
+                               "failed", text)
+        self.session.notified.emit(f"{where} failed", text, "error")
+
+    def _uncaught(self, kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        """``sys.excepthook`` while the tray runs: an exception in a slot (a click, a page) ends
+        nothing: it is logged with its traceback, notified, and marked failed on the Log."""
+        if issubclass(kind, KeyboardInterrupt | SystemExit):
+            (self._hook or sys.__excepthook__)(kind, exc, tb)
+            return
+        log.error("uncaught exception in the UI", exc_info=(kind, exc, tb))
+        try:
+            self._internal_error("A window action", exc)
+        except Exception:
+            log.exception("telling about an uncaught exception failed")
 
     # --- quit ---------------------------------------------------------------------------------------
 
@@ -259,18 +301,55 @@ class FlagdeckApp:
         self.app.quit()
 
     def shutdown(self) -> None:
+        """After the event loop: stop watching, cancel the work still running and wait for every
+        worker (a cancelled comparison puts its flag back first), stop the demo target this
+        process started unless it is kept, then delete the windows while Qt still runs."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        if self._shut:
+            return
+        self._shut = True
         self.session.stop()
         if self.fleet is not None:
             self.fleet.stop()
+        self.runner.cancel_all()
         if self.server is not None:
             self.server.close()
         if self.tray is not None:
             self.tray.icon.hide()
-        self.runner.wait(8000)
+        if not self.runner.wait(120_000):
+            log.warning("work still running at quit: %s", ", ".join(t.name for t in self.runner.running))
+        self._stop_demo()
+        for widget in (self.console, self.tray):
+            if widget is not None:
+                widget.deleteLater()
+        if self.tray is not None:
+            self.tray.menu.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        self.console = self.tray = None
+        if self._hook is not None:
+            sys.excepthook, self._hook = self._hook, None
         from flagdeck import history
 
         history.set_default_how(self._history_how)
         log.info("flagdeck tray stopped")
+
+    def _stop_demo(self) -> None:
+        """The demo target the console started stops with flagdeck (File > Keep the demo running)."""
+        demo = self.session.demo_target
+        if demo is None or self.settings.keep_demo_running:
+            return
+        from flagdeck.errors import FlagdeckError
+        from flagdeck.targets import launch, process
+
+        holder = process.lock_holder(demo.lock_file)
+        if holder is None:
+            return
+        log.info("stopping the demo target this flagdeck started (pid %s)", holder.pid)
+        try:
+            launch.close_gracefully(holder.pid, demo.lock_file, port=demo.debug_port)
+        except (FlagdeckError, OSError) as exc:
+            log.warning("could not stop the demo target: %s", exc)
 
 
 class _SignalWaker:

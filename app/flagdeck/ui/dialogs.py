@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from flagdeck import describe
 from flagdeck.storage.flags import js_repr as js
 from flagdeck.ui import icons
+from flagdeck.ui.gui_words import for_gui
 from flagdeck.ui.texts import short_name
 
 MODE_TEXT = {
@@ -98,7 +99,7 @@ class RollbackConfirmDialog(QDialog):
             command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(command)
         for note in plan.notes:
-            layout.addWidget(_wrapped(f"Note: {note}", muted=True))
+            layout.addWidget(_wrapped(f"Note: {for_gui(note)}", muted=True))
         form = QFormLayout()
         form.setContentsMargins(0, 6, 0, 0)
         self.note = QLineEdit()
@@ -145,8 +146,8 @@ class ReloadOfferDialog(QDialog):
         layout.addWidget(self.heading)
         layout.addWidget(_wrapped(f"The app ({target_name}) is running. Its page reads the flags once, when it "
                                   "loads: reload it now so the change applies. A backup is taken first either way."))
-        self.always = QCheckBox("Always reload after a change, without asking")
-        layout.addWidget(self.always)
+        self.dont_ask = QCheckBox("Don't ask again: a quick toggle writes and reloads at once (Undo is offered)")
+        layout.addWidget(self.dont_ask)
         buttons = QDialogButtonBox()
         self.reload = QPushButton("Set and &reload")
         self.reload.setObjectName("primary")

@@ -1,9 +1,10 @@
-"""The UI's model of one target: its last read, the watch that keeps it true, what runs on it.
+"""One target as every view shares it: its model, the action gate, and the runner of jobs.
 
-Shared by the tray and the console. Reads and actions call the core on the worker pool
-(:meth:`TargetSession.run` resolves the target there, fresh, so a relaunched app's new debug port
-is used). The state shown comes only from reads confirmed by a watch (``watch.py``); when the
-watch dies, the read is old or it failed, the flag is *unknown*.
+- :class:`~flagdeck.ui.target_model.TargetModel`: the last read, the watch, the backoff, the
+  backups and the verification badge;
+- :class:`~flagdeck.ui.action_gate.ActionGate`: one write at a time, checks that writes wait for;
+- :meth:`TargetSession.start`: a job (``jobs/``) through the gate, the Log and a worker; an
+  exception in its result never ends the process: it is logged, told, and the action marked failed.
 
 Signals let every view follow the same events: a rollback started from the tray shows its steps
 live on the console's Rollback page, a verification from either updates the Verify page and the
@@ -14,108 +15,145 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from flagdeck import flag_ops, paths
 from flagdeck.errors import FlagdeckError, TargetBusy
-from flagdeck.storage.flags import js_repr as js
 from flagdeck.targets.resolve import Target, TargetOptions, resolve
 from flagdeck.ui import state
-from flagdeck.ui.action_log import ActionLog
-from flagdeck.ui.state import Activity, Badge, FlagShape, Snapshot
-from flagdeck.ui.texts import options_label, rollback_summary, short_name, write_summary
-from flagdeck.ui.watch import DevToolsWatch, FileWatch
+from flagdeck.ui.action_gate import ActionGate, Busy
+from flagdeck.ui.action_log import ActionLog, LogRecord
+from flagdeck.ui.incident import IncidentWatch
+from flagdeck.ui.jobs.base import CallJob, Job
+from flagdeck.ui.state import Activity, Badge, FlagShape, Link, Snapshot
+from flagdeck.ui.target_model import TargetModel
 from flagdeck.ui.workers import Task, TaskRunner, error_text
 
 log = logging.getLogger("flagdeck.ui.session")
 
-REVALIDATE_MS = 60_000  # coarse: re-draws staleness, re-reads a read older than state.STALE_AFTER_S
-RETRY_FIRST_MS = 1_000  # a read failed or saw no page: look again soon (an exiting app holds on a moment)...
-RETRY_MS = 15_000  # ...doubling up to this while it keeps failing (target not found, unreadable)
-AFTER_LOSS_MS = 700  # a watch died: give the app a moment to let go of its storage, then read
+FLAG_CHANGING = ("FlagWriteJob", "RollbackJob", "RestoreJob", "ReloadJob")  # the trigger board is due after these
 
 
 class TargetSession(QObject):
-    changed = Signal()  # snapshot or activity changed
-    targetChanged = Signal()  # (another target was picked)
-    backupsChanged = Signal()  # ``backups`` was listed again
     notified = Signal(str, str, str)  # title, message, level
     rollbackStarted = Signal(object)  # RollbackPlan
     rollbackProgress = Signal(object)  # StepResult
     rollbackFinished = Signal(object)  # RollbackResult | BaseException
-    verified = Signal(object)  # VerifyReport
     actionFailed = Signal(str, str)  # action, one-line error
+    jobEnded = Signal(object)  # the Job (done, failed or refused)
 
-    def __init__(self, runner: TaskRunner, log_: ActionLog, options: TargetOptions,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, runner: TaskRunner, log_: ActionLog, options: TargetOptions, *,
+                 auto_check: Callable[[], bool] = lambda: True, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.action_log = log_
-        self.options = options
-        self.target: Target | None = None
-        self.snapshot: Snapshot | None = None
-        self.activity = Activity()
-        self.watch: FileWatch | DevToolsWatch | None = None
-        self._exclusive: str | None = None
-        self._verifying = False
-        self._after_verify: Task | None = None  # the write waiting for the running verification
-        self._refreshing = False
-        self._again = False
-        self._pending_reload = False
-        self.last_error: str | None = None
-        # The target's backups, newest first: listed when a view needs them (list_backups) and after
-        # every exclusive action, never on the read path.
-        self.backups: list[Any] = []
-        self.backups_listed = False  # False: ``backups`` is not known yet (not "none")
-        self._reading: set[str] = set()  # quiet reads running now (_read_once), and those asked again
-        self._read_again: set[str] = set()
-        self.last_verify: Any = None  # the newest VerifyReport this process made
+        self.gate = ActionGate(on_change=lambda: self.model.changed.emit())
+        self.model = TargetModel(runner, options, paused=lambda: self.gate.writing is not None, parent=self)
+        self.incident = IncidentWatch(self, auto_check, parent=self)
+        self.demo_target: Target | None = None  # the demo target this process started (stopped at quit)
+        self.internal_errors: list[str] = []  # job callbacks that raised (told and marked failed)
+        runner.busyChanged.connect(lambda _b: self.model.changed.emit())
 
-        self._revalidate = QTimer(self, interval=REVALIDATE_MS)
-        self._revalidate.timeout.connect(self._tick)
-        self._retry_ms = RETRY_FIRST_MS  # the delay of the next retry (doubles while reads keep failing)
-        self._retry = QTimer(self, singleShot=True)
-        self._retry.timeout.connect(lambda: self.refresh("retry"))
-        self._soon = QTimer(self, singleShot=True, interval=AFTER_LOSS_MS)
-        self._soon.timeout.connect(lambda: self.refresh("watch lost"))
-        self._reports = QFileSystemWatcher(self)  # a verification saved (by any flagdeck): the badge follows
-        self._reports.directoryChanged.connect(lambda _p: self._read_report())
-        runner.busyChanged.connect(lambda _b: self.changed.emit())
+    # --- the model, as the views read it ------------------------------------------------------------
 
-    # --- lifetime -----------------------------------------------------------------------------------
+    @property
+    def changed(self) -> SignalInstance:
+        return self.model.changed
 
-    def start(self) -> None:
-        reports = paths.sub_dir("verify")
-        self._reports.addPath(str(reports))
-        self._revalidate.start()
-        self.refresh("start")
+    @property
+    def targetChanged(self) -> SignalInstance:
+        return self.model.targetChanged
 
-    def stop(self) -> None:
-        self._revalidate.stop()
-        self._retry.stop()
-        self._soon.stop()
-        self._set_watch(None)
+    @property
+    def backupsChanged(self) -> SignalInstance:
+        return self.model.backupsChanged
 
-    # --- what to draw -------------------------------------------------------------------------------
+    @property
+    def verified(self) -> SignalInstance:
+        return self.model.verified
+
+    @property
+    def options(self) -> TargetOptions:
+        return self.model.options
+
+    @property
+    def target(self) -> Target | None:
+        return self.model.target
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self.model.snapshot
+
+    @property
+    def activity(self) -> Activity:
+        return self.model.activity
+
+    @property
+    def backups(self) -> list[Any]:
+        return self.model.backups
+
+    @property
+    def backups_listed(self) -> bool:
+        return self.model.backups_listed
+
+    @property
+    def last_verify(self) -> Any:
+        return self.model.last_verify
+
+    @property
+    def watch(self) -> Any:
+        return self.model.watch
 
     @property
     def watch_alive(self) -> bool:
-        return self.watch is not None and self.watch.alive
+        return self.model.watch_alive
 
-    def shape(self, now: datetime | None = None) -> FlagShape:
-        return state.flag_shape(self.snapshot, now or datetime.now(UTC), watch_alive=self.watch_alive)
+    @property
+    def exclusive(self) -> str | None:
+        """The write running now (or waiting for a check), if any."""
+        return self.gate.writing
 
-    def flags_known(self) -> bool:
-        """The last read's flags may be shown and toggled (``state.flags_known``)."""
-        return state.flags_known(self.snapshot, datetime.now(UTC), watch_alive=self.watch_alive)
+    @property
+    def verifying(self) -> bool:
+        """A check (verification, trigger check) runs now."""
+        return self.gate.checking
+
+    def shape(self) -> FlagShape:
+        return self.model.shape()
 
     def badge(self) -> Badge:
-        return state.badge(rollback_running=self.activity.rollback_running, busy=self.runner.busy,
-                           verify_failed=self.activity.verify_failed)
+        return self.model.badge()
+
+    def link(self) -> Link:
+        return self.model.link()
+
+    def flags_known(self) -> bool:
+        return self.model.flags_known()
+
+    def shape_snapshot(self) -> Snapshot | None:
+        return self.model.shape_snapshot()
+
+    def label(self) -> str:
+        return self.model.label()
+
+    def location(self) -> str:
+        return self.model.location()
+
+    def refresh(self, reason: str = "") -> None:
+        self.model.refresh(reason)
+
+    def list_backups(self) -> None:
+        self.model.list_backups()
+
+    def set_options(self, opts: TargetOptions) -> None:
+        self.model.set_options(opts)
+
+    def start_watching(self) -> None:
+        self.model.start()
+
+    def stop(self) -> None:
+        self.model.stop()
 
     def activity_text(self) -> str:
         names = [t.name for t in self.runner.running if not t.quiet]
@@ -124,6 +162,9 @@ class TargetSession(QObject):
             return "rollback running" + (f": {step}" if step else "")
         if names:
             return "working: " + ", ".join(names)
+        pending = self.model.pending()
+        if pending:
+            return f"reload pending: the page runs the old {', '.join(pending)}"
         if self.activity.verify_failed:
             failed = ", ".join(self.activity.verify_failed_ids)
             return "last verification FAILED" + (f" ({failed})" if failed else "")
@@ -133,443 +174,146 @@ class TargetSession(QObject):
         return state.tooltip(self.shape_snapshot(), self.shape(), self.badge(), activity=self.activity_text(),
                              known=self.flags_known())
 
-    def shape_snapshot(self) -> Snapshot | None:
-        if self.snapshot is None:
+    # --- running jobs -------------------------------------------------------------------------------
+
+    def start(self, job: Job) -> Task | None:
+        """Take ``job`` through prepare, the gate, the Log and a worker. Returns its task (waiting
+        for a check to end, or running), or None when it was refused."""
+        record = self.action_log.start(job.name, self.label(), job.source) if job.logged else None
+        try:
+            job.prepare()
+        except Exception as exc:  # a FlagdeckError is the input's fault; anything else a bug: both told
+            if not isinstance(exc, FlagdeckError):
+                log.exception("%s: prepare failed", job.name)
+            self._refuse(job, record, exc)
             return None
-        return replace(self.snapshot, watched=self.watch.kind if self.watch_alive and self.watch else None,
-                       pending_reload=self._pending_reload)
-
-    @property
-    def exclusive(self) -> str | None:
-        """The write action running now (rollback, restore, launch...), if any."""
-        return self._exclusive
-
-    @property
-    def verifying(self) -> bool:
-        """A verification started here (tray or console) is running."""
-        return self._verifying
-
-    # --- the target ---------------------------------------------------------------------------------
-
-    def set_options(self, opts: TargetOptions) -> None:
-        self.options = opts
-        self.target = None
-        self.snapshot = None
-        self.backups = []
-        self.backups_listed = False
-        self.last_verify = None
-        self._pending_reload = False
-        self._retry_ms = RETRY_FIRST_MS
-        self.activity.verify_failed = False
-        self.activity.verify_failed_ids = ()
-        self._set_watch(None)
-        self.targetChanged.emit()
-        self.backupsChanged.emit()
-        self.changed.emit()
-        self.refresh("target changed")
-
-    def label(self) -> str:
-        """The target's short name: a preset's name, or the last part of a folder's path."""
-        return short_name(self.target.name) if self.target else options_label(self.options)
-
-    def location(self) -> str:
-        """Where the target's storage is (the full path of a folder target, the preset's profile)."""
-        if self.target is not None:
-            return str(self.target.user_data_dir or self.target.leveldb_dir)
-        opts = self.options
-        return str(opts.user_data_dir or opts.leveldb or f"preset {opts.target or 'demo'}")
-
-    # --- reading and watching -----------------------------------------------------------------------
-
-    def refresh(self, reason: str = "") -> None:
-        """Read the target's flags (on a worker); coalesced while a read or a write runs.
-
-        One ``flag_ops.status`` per read: the stored flags and, live, what the page runs (on the
-        same connection). Backups and verification reports are not read here (see
-        :meth:`list_backups`, :meth:`_read_report`).
-        """
-        if self._refreshing or self._exclusive:
-            self._again = True
-            return
-        self._refreshing = True
-        self._retry.stop()
         opts = self.options
 
-        def work(task: Task) -> tuple[Target, flag_ops.StatusResult | FlagdeckError]:
-            target = resolve(opts)
-            try:
-                return target, flag_ops.status(target)
-            except FlagdeckError as exc:
-                return target, exc
+        how = job.source if job.source in ("tray", "console") else "tray"
 
-        log.debug("refresh (%s)", reason)
-        self.runner.run_task(work, lambda r: self._read(opts, r), lambda e: self._read_failed(opts, e),
-                             name="read flags", quiet=True)
+        def work(task: Task) -> Any:
+            from flagdeck import history
 
-    def _finish_refresh(self) -> None:
-        self._refreshing = False
+            with history.recorded_as(how):  # the history's "How": the view that asked
+                return job.run(resolve(opts) if job.needs_target else None, task)
+
+        task = self.runner.run_task(work, lambda value: self._done(job, record, value),
+                                    lambda exc: self._failed(job, record, exc), on_progress=job.reported,
+                                    name=job.name, quiet=not job.logged, start=False)
+        job.task = task
+        if job.kind == "read":
+            self.runner.start_task(task)
+            return task
+        try:
+            now = self.gate.admit(job.name, job.kind, lambda: self.runner.start_task(task))
+        except Busy as exc:
+            self.runner.discard(task)
+            self._refuse(job, record, TargetBusy(str(exc)))
+            return None
+        if not now:
+            self.notified.emit(f"{job.name}: waiting", "a verification is running; this starts as soon as it has "
+                                                       "finished", "info")
+        self._guard(job, record, job.started)
         self.changed.emit()
-        if self._again and not self._exclusive:
-            self._again = False
-            self.refresh("again")
+        return task
 
-    def _outdated(self, opts: TargetOptions) -> bool:
-        """A read of a target that is no longer the one shown: dropped, and the new one read."""
-        if opts == self.options:
+    def _refuse(self, job: Job, record: LogRecord | None, exc: BaseException) -> None:
+        """Not started (bad input, or another write holds the target): told once, on the Log."""
+        why = error_text(exc)
+        if record is not None:
+            self.action_log.finish(record, "failed", why)
+        self.actionFailed.emit(job.name, why)
+        self._guard(job, None, lambda: job.refused(why))
+        if job.on_error is not None:
+            self._guard(job, None, lambda: job.on_error(exc))  # type: ignore[misc]
+        self.jobEnded.emit(job)
+
+    def _end(self, job: Job) -> None:
+        if job.kind != "read":
+            self.gate.release(job.name, job.kind)
+        if job.kind == "write":
+            self.model.resume("after " + job.name)
+        if type(job).__name__ in FLAG_CHANGING:
+            self.incident.due("after " + job.name)
+
+    def _done(self, job: Job, record: LogRecord | None, value: Any) -> None:
+        self._end(job)
+        if record is not None:  # the Log says it ended before the views react (a view that fails re-marks it)
+            cancelled = bool(getattr(value, "cancelled", False))
+            self.action_log.finish(record, "cancelled" if cancelled else "ok", self._describe(job, value))
+        if self._guard(job, record, lambda: job.result(value)) and job.on_done is not None:
+            self._guard(job, record, lambda: job.on_done(value))  # type: ignore[misc]
+        self.jobEnded.emit(job)
+        self.changed.emit()
+
+    def _failed(self, job: Job, record: LogRecord | None, exc: BaseException) -> None:
+        self._end(job)
+        text = error_text(exc)
+        if record is not None:
+            self.action_log.finish(record, "failed", text)
+        self.actionFailed.emit(job.name, text)
+        self._guard(job, None, lambda: job.failed(exc))
+        if job.on_error is not None:
+            self._guard(job, None, lambda: job.on_error(exc))  # type: ignore[misc]
+        self.jobEnded.emit(job)
+        self.changed.emit()
+
+    def _describe(self, job: Job, value: Any) -> str:
+        try:
+            return job.describe(value)
+        except Exception:
+            log.exception("describing the result of %s", job.name)
+            return ""
+
+    def _guard(self, job: Job, record: LogRecord | None, call: Callable[[], Any]) -> bool:
+        """Run a job's UI-thread callback; an exception is a bug of the view: logged with its
+        traceback, told, and the action (``record``) marked failed. The process goes on."""
+        try:
+            call()
+            return True
+        except Exception as exc:
+            log.exception("%s: showing its result failed", job.name)
+            text = error_text(exc)
+            self.internal_errors.append(f"{job.name}: {text}")
+            if record is not None:
+                self.action_log.finish(record, "failed", text)
+            self.notified.emit(f"{job.name} failed", text, "error")
             return False
-        self._refreshing = False
-        self._again = False
-        self.refresh("target changed")
-        return True
 
-    def _read(self, opts: TargetOptions, result: tuple[Target, flag_ops.StatusResult | FlagdeckError]) -> None:
-        if self._outdated(opts):
-            return
-        target, status = result
-        first = self.target is None
-        self.target = target
-        if first:
-            self._read_report()  # the badge starts from the last saved verification
-        if isinstance(status, BaseException):
-            self._read_failed(opts, status, target=target)
-            return
-        self.snapshot = Snapshot(target.name, status, checked_at=datetime.now(UTC))
-        self.last_error = None
-        self._ensure_watch(target, status)
-        if status.mode == "live" and not isinstance(self.watch, DevToolsWatch):
-            self._retry_soon()  # live, but no page of the origin to watch (starting, or closing)
-        else:
-            self._retry_ms = RETRY_FIRST_MS
-        self._finish_refresh()
-
-    def _read_failed(self, opts: TargetOptions, exc: BaseException, target: Target | None = None) -> None:
-        if self._outdated(opts):
-            return
-        name = target.name if target else options_label(opts)
-        self.snapshot = Snapshot.failed(name, exc, datetime.now(UTC))
-        self.last_error = error_text(exc)
-        current = self.watch
-        if target is not None and target.leveldb_dir.is_dir():
-            # the folder is there (a corrupt or unreadable read): a change on disk wakes us
-            if not (isinstance(current, FileWatch) and current.leveldb_dir == target.leveldb_dir):
-                self._set_watch(FileWatch(target))
-        else:
-            self._set_watch(None)
-        self._retry_soon()
-        self._finish_refresh()
-
-    def _retry_soon(self) -> None:
-        """Read again after the current delay; the next failure waits twice as long (up to RETRY_MS)."""
-        self._retry.start(self._retry_ms)
-        self._retry_ms = min(RETRY_MS, self._retry_ms * 2)
-
-    def _ensure_watch(self, target: Target, status: flag_ops.StatusResult) -> None:
-        origin = status.page_origin  # the key's origin, else the app's only page (flag_ops.status)
-        if status.mode == "live" and origin:
-            current = self.watch
-            same = (isinstance(current, DevToolsWatch) and current.port == target.debug_port
-                    and current.origin == origin and not (current.session is not None and current.session.closed))
-            if not same:
-                watch = DevToolsWatch(target, origin, self.runner)
-                self._set_watch(watch)
-            return
-        current = self.watch
-        if not (isinstance(current, FileWatch) and current.leveldb_dir == target.leveldb_dir and current.alive):
-            self._set_watch(FileWatch(target))
-
-    def list_backups(self) -> None:
-        """List the target's backups (a worker; coalesced): a view that shows them asks, and every
-        exclusive action ends with it. ``backupsChanged`` follows."""
-        opts, known = self.options, self.target
-
-        def work(_task: Task) -> list[Any]:
-            from flagdeck.backups import BackupStore
-
-            return BackupStore().list((known or resolve(opts)).slug)
-
-        def apply(backups: list[Any]) -> None:
-            self.backups, self.backups_listed = backups, True
-            self.backupsChanged.emit()
-
-        self._read_once("list backups", work, apply, again=self.list_backups)
-
-    def _read_report(self) -> None:
-        """The newest saved verification of the target (``latest_report``: not trigger boards) sets
-        the failed badge; read when the target is first read and when ``verify/`` changes."""
-        target = self.target
-        if target is None:
-            return
-
-        def work(_task: Task) -> dict[str, Any] | None:
-            from flagdeck.verify.runner import latest_report
-
-            return latest_report(target)
-
-        def apply(report: dict[str, Any] | None) -> None:
-            if report is not None:
-                self.activity.verify_failed = bool(report.get("failed"))
-                self.activity.verify_failed_ids = tuple(report.get("failed") or ())
-                self.changed.emit()
-
-        self._read_once("read verification", work, apply, again=self._read_report)
-
-    def _read_once(self, name: str, work: Callable[[Task], Any], apply: Callable[[Any], None], *,
-                   again: Callable[[], None]) -> None:
-        """Run a quiet read on a worker, one of each ``name`` at a time: asked again while it runs,
-        ``again`` runs once after it. ``apply`` gets the result unless another target was picked
-        meanwhile; a failed read is dropped (the next ask reads again)."""
-        if name in self._reading:
-            self._read_again.add(name)
-            return
-        self._reading.add(name)
-        opts = self.options
-
-        def done(result: Any) -> None:
-            if opts == self.options:
-                apply(result)
-            finished()
-
-        def finished(_exc: BaseException | None = None) -> None:
-            self._reading.discard(name)
-            if name in self._read_again:
-                self._read_again.discard(name)
-                again()
-
-        self.runner.run_task(work, done, finished, name=name, quiet=True)
-
-    def _set_watch(self, watch: FileWatch | DevToolsWatch | None) -> None:
-        old, self.watch = self.watch, watch
-        if old is not None:
-            old.close()
-            old.deleteLater()
-        if watch is not None:
-            watch.changed.connect(self._watch_changed)
-            watch.lost.connect(self._watch_lost)
-            if isinstance(watch, DevToolsWatch):
-                watch.reloaded.connect(self._page_reloaded)
-
-    def _watch_changed(self, reason: str) -> None:
-        if self.sender() is self.watch:
-            self.changed.emit()  # e.g. the watch just opened: the read it confirms is current
-            self.refresh(reason)
-
-    def _watch_lost(self, reason: str) -> None:
-        if self.sender() is not self.watch:
-            return
-        log.info("watch lost: %s", reason)
-        self._set_watch(None)
-        self.changed.emit()  # no watch: the state is unknown until the next read
-        self._soon.start()
-
-    def _page_reloaded(self) -> None:
-        if self._pending_reload:
-            self._pending_reload = False
-            self.changed.emit()
-        self.refresh("page loaded")
-
-    def _tick(self) -> None:
-        snap = self.snapshot
-        if snap is not None and snap.checked_at is not None:
-            age = (datetime.now(UTC) - snap.checked_at).total_seconds()
-            if age > state.STALE_AFTER_S:
-                self.refresh("revalidate")
-        self.changed.emit()
-
-    # --- running actions ----------------------------------------------------------------------------
+    # --- the shapes every view uses -----------------------------------------------------------------
 
     def run(self, action: str, func: Callable[[Target, Task], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None, *,
             on_progress: Callable[[Any], None] | None = None,
             source: str = "console", exclusive: bool = False, describe: Callable[[Any], str] | None = None,
             quiet: bool = False, needs_target: bool = True) -> Task | None:
-        """Run ``func(target, task)`` on a worker, logged; the target is resolved there, fresh
-        (``needs_target=False``: ``func`` gets None, for work that makes its own target).
-
-        ``exclusive``: a write that must not overlap another (refused with a message while one runs;
-        reads pause meanwhile) nor a verification (it waits for a running one to finish: the checks
-        would record the write's flip and reload as the app's failure). Errors reach ``on_error``
-        (and ``actionFailed``) as exceptions.
-        """
-        if exclusive and self._exclusive:
-            message = f"{self._exclusive} is running; wait for it to finish"
-            self.actionFailed.emit(action, message)
-            if on_error is not None:
-                on_error(TargetBusy(message))
-            return None
-        opts = self.options
-        record = None if quiet else self.action_log.start(action, self.label(), source)
-        if exclusive:
-            self._exclusive = action
-
-        def work(task: Task) -> Any:
-            return func(resolve(opts) if needs_target else None, task)  # type: ignore[arg-type]
-
-        def end() -> None:
-            if exclusive:
-                self._exclusive = None
-                self.refresh("after " + action)
-                self.list_backups()  # a write takes a backup (a restore two)
-
-        def done(result: Any) -> None:
-            end()
-            cancelled = bool(getattr(result, "cancelled", False))
-            text = describe(result) if describe else ""
-            if record is not None:
-                self.action_log.finish(record, "cancelled" if cancelled else "ok", text)
-            if on_done is not None:
-                on_done(result)
-            self.changed.emit()
-
-        def failed(exc: BaseException) -> None:
-            end()
-            text = error_text(exc)
-            if record is not None:
-                self.action_log.finish(record, "failed", text)
-            self.actionFailed.emit(action, text)
-            if on_error is not None:
-                on_error(exc)
-            self.changed.emit()
-
-        waits = exclusive and self._verifying
-        task = self.runner.run_task(work, done, failed, on_progress=on_progress, name=action, quiet=quiet,
-                                    start=not waits)
-        if waits:
-            self._after_verify = task
-            self.notified.emit(f"{action}: waiting", "a verification is running; this starts as soon as it has "
-                                                    "finished", "info")
-        self.changed.emit()
-        return task
-
-    def _verify_ended(self) -> None:
-        """A verification started here has finished: the write that waited for it starts now."""
-        self._verifying = False
-        task, self._after_verify = self._after_verify, None
-        if task is not None:
-            self.runner.start_task(task)
-
-    # --- the flows every view shares ----------------------------------------------------------------
+        """``func(target, task)`` as a job (:class:`CallJob`): ``exclusive`` makes it a write; a
+        refusal reaches ``on_error`` as ``TargetBusy``."""
+        return self.start(CallJob(self, action, func, kind="write" if exclusive else "read", describe=describe,
+                                  on_progress=on_progress, source=source, logged=not quiet,
+                                  needs_target=needs_target, on_done=on_done, on_error=on_error))
 
     def write_flag(self, name: str | None, value: Any = None, *, reload: bool, source: str, force: bool = False,
                    removals: Sequence[str] = (), on_done: Callable[[Any], None] | None = None,
                    on_error: Callable[[BaseException], None] | None = None) -> Task | None:
         """``flags set NAME=VALUE`` (``name`` None: nothing set) and/or ``flags unset`` of
-        ``removals``, ``[--reload]``: one backed-up write (and a reload when live). A live write
-        without a reload marks the page as not reloaded until its next load."""
-        assignments = [(name, value)] if name is not None else []
-        removed = list(removals)
-        parts = [f"Set {n} = {js(v)}" for n, v in assignments] + ([f"Unset {', '.join(removed)}"] if removed else [])
-        names = ", ".join([n for n, _ in assignments] + removed)
-        verb = "set" if not removed else "unset" if not assignments else "changed"
+        ``removals``, ``[--reload]``: one backed-up write (and a reload when live)."""
+        from flagdeck.ui.jobs.flags import FlagWriteJob
 
-        def done(result: flag_ops.WriteResult) -> None:
-            if result.mode == "live" and result.changed and not result.reloaded:
-                self._pending_reload = True
-            elif result.reloaded:
-                self._pending_reload = False
-            if result.durable_ok:
-                self.notified.emit(f"{names} {verb}", write_summary(result), "info")
-            else:  # in the running app but not on its disk: a crash now would undo it
-                self.notified.emit(f"{names} {verb}, NOT SAVED to disk", write_summary(result), "error")
-            if on_done is not None:
-                on_done(result)
-
-        def failed(exc: BaseException) -> None:
-            self.notified.emit(f"Could not {'set' if verb == 'changed' else verb} {names}", error_text(exc), "error")
-            if on_error is not None:
-                on_error(exc)
-
-        return self.run("; ".join(parts), lambda target, _t: flag_ops.write_flags(
-            target, assignments=assignments, removals=removed, force=force, reload=reload,
-            reason="flags unset" if verb == "unset" else "flags set", note=f"from the {source}"),
-            done, failed, source=source, exclusive=True, describe=write_summary)
+        return self.start(FlagWriteJob(self, [(name, value)] if name is not None else [], removals, reload=reload,
+                                       force=force, source=source, on_done=on_done, on_error=on_error))
 
     def start_rollback(self, plan: Any, *, source: str, watch: bool = False, thorough: bool = False,
                        note: str | None = None) -> Task | None:
-        """Run a prepared Level-1 plan: steps reported live (``rollbackProgress``), notified at the end."""
-        from flagdeck.rollback.run import run as run_rollback
+        from flagdeck.ui.jobs.rollback import RollbackJob
 
-        def work(_target: Target, task: Task) -> Any:
-            return run_rollback(plan, progress=task.report, watch=watch, thorough=thorough,
-                                note=note or f"from the flagdeck {source}")
-
-        def progress(step: Any) -> None:
-            self.activity.rollback_step = step.title if step.status == "running" else ""
-            self.rollbackProgress.emit(step)
-            self.changed.emit()
-
-        def done(result: Any) -> None:
-            self.activity.rollback_running = False
-            self.activity.rollback_step = ""
-            if result.verify is not None:
-                self._verified(result.verify)
-            title, message, level = rollback_summary(result)
-            self.notified.emit(title, message, level)
-            self.rollbackFinished.emit(result)
-
-        def failed(exc: BaseException) -> None:
-            self.activity.rollback_running = False
-            self.activity.rollback_step = ""
-            self.notified.emit("Rollback did not run", error_text(exc), "error")
-            self.rollbackFinished.emit(exc)
-
-        if self._exclusive:
-            self.actionFailed.emit("Emergency rollback", f"{self._exclusive} is running; wait for it to finish")
-            self.notified.emit("Rollback not started", f"{self._exclusive} is running; wait for it to finish",
-                               "error")
-            return None
-        self.activity.rollback_running = True
-        self.rollbackStarted.emit(plan)
-        self.notified.emit("Rollback started", f"{plan.target.name}: {plan.flag} → false ({plan.mode})", "info")
-        task = self.run("Emergency rollback", work, done, failed, on_progress=progress, source=source,
-                        exclusive=True, describe=lambda r: f"{r.outcome} in {r.seconds:.1f} s")
-        if task is None:
-            self.activity.rollback_running = False
-        return task
+        return self.start(RollbackJob(self, plan, watch=watch, thorough=thorough, note=note, source=source))
 
     def start_verify(self, *, source: str, full: bool = False, window: float = 3.0, watch: bool = True,
                      only: tuple[str, ...] | None = None, on_progress: Callable[[Any], None] | None = None,
                      on_done: Callable[[Any], None] | None = None) -> Task | None:
-        """``flagdeck verify``: the runbook's checks, saved; the tray badge follows the outcome.
+        """``flagdeck verify``: refused while a write runs; after a running check, it waits."""
+        from flagdeck.ui.jobs.checks import VerifyJob
 
-        Refused while a write runs (a rollback, restore, launch or comparison flips the flag or
-        reloads the app under the checks: they would record a false failure) or another
-        verification runs; a write asked for meanwhile waits for it (:meth:`run`)."""
-        from flagdeck.verify.runner import verify
-
-        if self._exclusive or self._verifying:
-            why = (f"{self._exclusive} is running; verify when it has finished" if self._exclusive
-                   else "a verification is running already")
-            self.actionFailed.emit("Verify", why)
-            self.notified.emit("Verification not started", why, "warning")
-            return None
-
-        def work(target: Target, task: Task) -> Any:
-            return verify(target, full=full, window=window, watch=watch, only=only,
-                          progress=lambda cid, res: task.report((cid, res)))
-
-        def done(report: Any) -> None:
-            self._verify_ended()
-            self._verified(report)
-            if report.failed:
-                self.notified.emit("Verification FAILED", ", ".join(f"{r.id}: {r.detail}" for r in report.failed)[:300],
-                                   "error")
-            else:
-                manual = f"; {len(report.manual)} check(s) need a person" if report.manual else ""
-                self.notified.emit("Verification passed", f"{report.target} ({report.mode}){manual}", "info")
-            if on_done is not None:
-                on_done(report)
-
-        def failed(exc: BaseException) -> None:
-            self._verify_ended()
-            self.notified.emit("Verification did not run", error_text(exc), "error")
-
-        self._verifying = True
-        return self.run("Verify", work, done, failed, on_progress=on_progress, source=source,
-                        describe=lambda r: "FAILED: " + ", ".join(c.id for c in r.failed) if r.failed else "OK")
-
-    def _verified(self, report: Any) -> None:
-        self.last_verify = report
-        self.activity.verify_failed = bool(report.failed)
-        self.activity.verify_failed_ids = tuple(r.id for r in report.failed)
-        self.verified.emit(report)
-        self.changed.emit()
+        return self.start(VerifyJob(self, full=full, window=window, watch=watch, only=only, source=source,
+                                    on_done=on_done, on_progress=on_progress))

@@ -1,7 +1,8 @@
 """The UI's own settings: an INI file under flagdeck's config dir (``ui.ini``), via QSettings.
 
-Kept: the target (the same options the CLI takes), whether to reload after a live toggle without
-asking, the console's geometry and page. Nothing secret is stored here.
+Kept: the target (the same options the CLI takes), whether a quick toggle asks first, whether the
+trigger board is checked by itself, whether the demo target outlives the console, the console's
+geometry and page. Nothing secret is stored here.
 """
 
 from __future__ import annotations
@@ -59,15 +60,38 @@ class UiSettings:
         value = self.qs.value(key, default)
         return value in (True, "true", "1", 1) if not isinstance(value, bool) else value
 
-    @property
-    def always_reload(self) -> bool:
-        """Live toggles reload the page without asking (the reload offer's "always" box)."""
-        return self._bool("flags/always_reload", False)
-
-    @always_reload.setter
-    def always_reload(self, value: bool) -> None:
-        self.qs.setValue("flags/always_reload", bool(value))
+    def _set_bool(self, key: str, value: bool) -> None:
+        self.qs.setValue(key, bool(value))
         self.qs.sync()
+
+    @property
+    def confirm_toggle(self) -> bool:
+        """A quick toggle of a live app asks first (set and reload, or set only); off: one click
+        writes and reloads, and offers Undo."""
+        return self._bool("flags/confirm_toggle", False)
+
+    @confirm_toggle.setter
+    def confirm_toggle(self, value: bool) -> None:
+        self._set_bool("flags/confirm_toggle", value)
+
+    @property
+    def auto_check_triggers(self) -> bool:
+        """The trigger board is checked by itself while the app is live (start, another target,
+        after every rollback or flag change)."""
+        return self._bool("incident/auto_check", True)
+
+    @auto_check_triggers.setter
+    def auto_check_triggers(self, value: bool) -> None:
+        self._set_bool("incident/auto_check", value)
+
+    @property
+    def keep_demo_running(self) -> bool:
+        """The demo target the console started keeps running after flagdeck quits."""
+        return self._bool("demo/keep_running", False)
+
+    @keep_demo_running.setter
+    def keep_demo_running(self, value: bool) -> None:
+        self._set_bool("demo/keep_running", value)
 
     def value(self, key: str, default: Any = None) -> Any:
         return self.qs.value(key, default)

@@ -16,6 +16,7 @@ from flagdeck import flag_ops
 from flagdeck.errors import FlagdeckError, NotALevelDB, TargetNotFound
 from flagdeck.storage.flags import js_truthy
 from flagdeck.targets.resolve import default_flag
+from flagdeck.ui.gui_words import for_gui
 
 STALE_AFTER_S = 600.0  # a read no watch confirmed for this long is re-done; until then it stands
 
@@ -30,12 +31,23 @@ class FlagShape(enum.StrEnum):
 
 
 class Badge(enum.StrEnum):
-    """Drawn over the base icon: what flagdeck is doing, or what went wrong last."""
+    """Drawn over the base icon: what flagdeck is doing, what waits for the user, or what went
+    wrong last."""
 
     NONE = ""
     BUSY = "busy"
     ROLLBACK = "rollback"
+    PENDING_RELOAD = "pending"
     VERIFY_FAILED = "failed"
+
+
+class Link(enum.StrEnum):
+    """How the app is reached, drawn in the icon's top corner: live over DevTools (no mark), or
+    only its disk (a drive: the app is closed, or runs without a debug port)."""
+
+    LIVE = "live"
+    DISK = "disk"
+    NONE = "none"  # not read, or not found: nothing to say
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ class Snapshot:
     @classmethod
     def failed(cls, target_name: str, exc: BaseException, checked_at: datetime) -> Snapshot:
         kind = exc.kind if isinstance(exc, FlagdeckError) else type(exc).__name__
-        return cls(target_name, None, str(exc), kind, checked_at)
+        return cls(target_name, None, for_gui(str(exc)), kind, checked_at)
 
     @property
     def not_found(self) -> bool:
@@ -136,21 +148,49 @@ def flag_shape(snapshot: Snapshot | None, now: datetime, *, watch_alive: bool) -
     return FlagShape.ON if runs_on(snapshot, flag) else FlagShape.OFF
 
 
-def badge(*, rollback_running: bool, busy: bool, verify_failed: bool) -> Badge:
-    """Activity wins over the alert: while work runs the icon says so."""
+def badge(*, rollback_running: bool, busy: bool, verify_failed: bool, pending_reload: bool = False) -> Badge:
+    """Activity wins over the rest: while work runs the icon says so; then what waits for the
+    user (a reload), then the alert of the last verification."""
     if rollback_running:
         return Badge.ROLLBACK
     if busy:
         return Badge.BUSY
+    if pending_reload:
+        return Badge.PENDING_RELOAD
     if verify_failed:
         return Badge.VERIFY_FAILED
     return Badge.NONE
 
 
+def pending_flags(snapshot: Snapshot | None) -> list[str]:
+    """Live: the flags the running page does not run as stored yet — written without a reload (by
+    this flagdeck, the CLI or anyone). A flag the page runs but nothing stores comes from its
+    defaults or build env and is never pending; ``snapshot.pending_reload`` (this process wrote, the
+    page has not loaded since) covers a removal."""
+    if snapshot is None or snapshot.status is None or snapshot.mode != "live":
+        return []
+    page = snapshot.page_flags
+    names = [f.name for f in snapshot.flag_states() if page is not None and f.stored and f.name in page
+             and js_truthy(page[f.name]) != bool(f.enabled)]
+    if not names and snapshot.pending_reload:
+        rollback = rollback_flag(snapshot)
+        names = [rollback.name if rollback is not None else "a flag"]
+    return names
+
+
+def link_of(snapshot: Snapshot | None) -> Link:
+    """Live (a DevTools watch or a live read) or disk only; none before a read or without a target."""
+    if snapshot is None or snapshot.status is None:
+        return Link.NONE
+    return Link.LIVE if snapshot.mode == "live" else Link.DISK
+
+
 SHAPE_WORDS = {FlagShape.ON: "ON", FlagShape.OFF: "off", FlagShape.UNKNOWN: "unknown",
                FlagShape.NOT_FOUND: "target not found"}
 BADGE_WORDS = {Badge.BUSY: "working…", Badge.ROLLBACK: "rollback running", Badge.VERIFY_FAILED:
-               "last verification FAILED", Badge.NONE: ""}
+               "last verification FAILED", Badge.PENDING_RELOAD: "reload pending: the page runs the old value",
+               Badge.NONE: ""}
+LINK_WORDS = {Link.LIVE: "live", Link.DISK: "on disk (app closed or not reachable live)", Link.NONE: ""}
 
 
 def clock(when: datetime | None) -> str:
@@ -208,8 +248,9 @@ def tooltip(snapshot: Snapshot | None, shape: FlagShape, mark: Badge, *, activit
         lines.append(f"{SHAPE_WORDS[shape]}: {snapshot.error or 'not read yet'}")
     lines.append(mode_line(snapshot))
     lines.append(f"last check {clock(snapshot.checked_at)}")
-    if snapshot.pending_reload:
-        lines.append("page not reloaded since the last change")
+    pending = pending_flags(snapshot) if known else []
+    if pending:
+        lines.append(f"reload pending: the page has not reloaded since {', '.join(pending)} changed")
     if mark is not Badge.NONE:
         lines.append(activity or BADGE_WORDS[mark])
     return "\n".join(lines)

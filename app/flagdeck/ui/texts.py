@@ -9,6 +9,7 @@ from typing import Any
 from flagdeck import flag_ops
 from flagdeck.describe import change_text
 from flagdeck.targets.resolve import TargetOptions
+from flagdeck.ui.gui_words import for_gui
 
 
 def options_label(opts: TargetOptions) -> str:
@@ -44,7 +45,7 @@ def write_summary(result: flag_ops.WriteResult) -> str:
         tail = "written on disk: the app reads it at its next start"
     d = result.durability
     if d is not None and not d.ok:
-        return f"{change} ({result.mode}); NOT SAVED: {d.detail}"
+        return f"{change} ({result.mode}); NOT SAVED: {for_gui(d.detail)}"
     if d is not None and result.mode == "live" and d.seconds is not None:
         tail += f"; on the app's disk in {d.seconds:.1f} s"
     return f"{change} ({result.mode}); {tail}"
@@ -56,7 +57,7 @@ def rollback_summary(result: Any) -> tuple[str, str, str]:
     if result.error is not None:
         failed_step = next((s for s in result.steps if s.status == "failed"), None)
         where = f" at “{failed_step.title}”" if failed_step else ""
-        return "Rollback FAILED", f"{plan.target.name}: stopped{where}: {result.error}", "error"
+        return "Rollback FAILED", f"{plan.target.name}: stopped{where}: {for_gui(str(result.error))}", "error"
     if result.outcome == "verified":
         return "Rollback verified", (f"{plan.target.name}: {plan.flag} is off and the original path is back "
                                      f"({result.seconds:.1f} s, {plan.mode})"), "info"
@@ -64,7 +65,7 @@ def rollback_summary(result: Any) -> tuple[str, str, str]:
         failed = ", ".join(r.id for r in result.verify.failed) if result.verify else ""
         return "Rollback done, verification FAILED", f"{plan.target.name}: {failed}", "error"
     if result.outcome == "memory-only":
-        detail = result.durability.detail if result.durability else "not confirmed on the app's disk"
+        detail = for_gui(result.durability.detail) if result.durability else "not confirmed on the app's disk"
         return "Rollback NOT SAVED", f"{plan.target.name}: {plan.flag} is off in the running app, but {detail}", "error"
     if result.outcome == "written":
         return "Rollback written", f"{plan.target.name}: {plan.flag} off on disk; the app reads it at its next start", \
@@ -74,3 +75,20 @@ def rollback_summary(result: Any) -> tuple[str, str, str]:
 
 def record_folder(result: Any) -> Path | None:
     return Path(result.record_path).parent if getattr(result, "record_path", "") else None
+
+
+# The runbook's levels as the tray and the console say them (the core's recommendation names the CLI).
+LEVEL_TEXT = {
+    "level-1-now": ("Critical trigger: roll back now (Level 1)", "error"),
+    "level-1-within-hour": ("Major trigger: roll back within the hour (Level 1)", "warning"),
+    "consider": ("Minor trigger: consider a rollback; watch the signals", "warning"),
+    "none": ("No rollback trigger fired", "ok"),
+    "level-2": ("Triggers fire with the flag already off: the flag is not enough. Level 2: revert the code "
+                "(git revert, rebuild, deploy)", "error"),
+}
+ROLLBACK_LEVELS = ("level-1-now", "level-1-within-hour", "consider")  # a rollback is what to do (or weigh)
+
+
+def level_text(level: str) -> tuple[str, str]:
+    """(words, banner level) of a trigger board's level."""
+    return LEVEL_TEXT.get(level, (f"Runbook level {level}", "warning"))

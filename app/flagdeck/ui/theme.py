@@ -16,7 +16,8 @@ STATUS_COLOURS = {  # foreground for status words (pass/fail/...), with their ic
     "fail": "#b71c1c", "failed": "#b71c1c", "critical": "#b71c1c",
     "manual": "#0d47a1", "running": "#e65100", "major": "#d9480f", "warning": "#8d6e00", "minor": "#8d6e00",
     "unverified": "#8d6e00", "written": "#37474f", "pending": MUTED, "skipped": MUTED, "open": MUTED,
-    "n/a": MUTED, "cancelled": MUTED, "memory-only": "#b71c1c",
+    "n/a": MUTED, "cancelled": MUTED, "memory-only": "#b71c1c", "on-disk": "#1b5e20", "unconfirmed": "#8d6e00",
+    "none": "#1b5e20", "error": "#b71c1c", "info": MUTED,
 }
 
 STYLE_SHEET = f"""

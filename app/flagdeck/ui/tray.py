@@ -24,6 +24,7 @@ from flagdeck.ui.actions import Flows
 from flagdeck.ui.autostart import Autostart, launch_command
 from flagdeck.ui.session import TargetSession
 from flagdeck.ui.state import SHAPE_WORDS, Badge, FlagShape, runs_on, state_line
+from flagdeck.ui.texts import level_text
 from flagdeck.ui.timer_menu import TimerBoard
 from flagdeck.ui.workers import error_text
 
@@ -55,6 +56,8 @@ class Tray(QObject):
         self.timers.changed.connect(self.update_icon)
         session.changed.connect(self.update_icon)
         session.backupsChanged.connect(self._fill_backups)
+        flows.undoChanged.connect(self._refresh_open_menu)
+        session.incident.boardChanged.connect(self._refresh_open_menu)
         self.update_icon()
         self.rebuild()
 
@@ -65,14 +68,19 @@ class Tray(QObject):
 
     def update_icon(self) -> None:
         slug = self.session.target.slug if self.session.target else None
-        shape, mark, timed = self.session.shape(), self.session.badge(), self.timers.badge_key(slug)
+        shape, mark, link = self.session.shape(), self.session.badge(), self.session.link()
+        timed = self.timers.badge_key(slug)
         tip = "\n".join([self.session.tooltip(), *self.timers.tooltip_lines(slug)])
-        if (shape, mark, timed, tip) == self._drawn:
+        if (shape, mark, link, timed, tip) == self._drawn:
             return
-        if self._drawn is None or self._drawn[:3] != (shape, mark, timed):
-            self.icon.setIcon(self.timers.decorate(icons.state_icon(shape, mark), slug))
+        if self._drawn is None or self._drawn[:4] != (shape, mark, link, timed):
+            self.icon.setIcon(self.timers.decorate(icons.state_icon(shape, mark, link), slug))
         self.icon.setToolTip(tip)
-        self._drawn = (shape, mark, timed, tip)
+        self._drawn = (shape, mark, link, timed, tip)
+
+    def _refresh_open_menu(self) -> None:
+        if self.menu.isVisible():
+            self.rebuild()
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
@@ -117,16 +125,25 @@ class Tray(QObject):
 
         header = self._action(session.label(), "target", lambda: self.open_console("flags", None), enabled=True,
                               tip=f"{session.location()} — open the console on this target")
-        header.setIcon(icons.state_icon(shape, session.badge()))
+        header.setIcon(icons.state_icon(shape, session.badge(), session.link()))
         font = header.font()
         font.setBold(True)
         header.setFont(font)
         self._action(state_line(session.shape_snapshot(), shape), "state", enabled=False)
         extra = session.activity_text()
-        if extra:
+        pending = session.model.pending()
+        if extra and not (pending and extra.startswith("reload pending")):
             note = self._action(extra, "activity", lambda: self.open_console(
                 "rollback" if session.activity.rollback_running else "verify", None))
             note.setIcon(icons.status_icon("running" if session.badge() is not Badge.VERIFY_FAILED else "fail"))
+        if pending:
+            line = self._action(f"Reload pending: the page still runs the old {', '.join(pending)}", "pending",
+                                enabled=False)
+            line.setIcon(icons.status_icon("pending"))
+            self._action("Reload &now", "reload-now", lambda: self.flows.reload_now(source="tray"),
+                         icon="refresh", enabled=not write_running,
+                         tip="Reload the app's page so it runs the stored flags")
+        self._incident_line()
         self.menu.addSeparator()
 
         if snap is not None and snap.status is not None and session.flags_known():
@@ -152,7 +169,12 @@ class Tray(QObject):
         else:
             why = SHAPE_WORDS[shape] if shape is not FlagShape.UNKNOWN else "unknown"
             self._action(f"Flags {why}" + (f": {short(snap.error, 70)}" if snap and snap.error else ""), "no-flags",
-                         enabled=False)
+                         enabled=False, tip=snap.error if snap and snap.error else "")
+        offer = self.flows.offer
+        if offer is not None:
+            undo = self._action("&" + offer.text(), "undo", lambda: self.flows.undo(source="tray"),
+                                enabled=not write_running, tip="Take the last quick toggle back")
+            undo.setIcon(icons.page_icon("refresh"))
         self.timers.add_running(self.menu, session.target.slug if session.target else None)
         self.menu.addSeparator()
 
@@ -183,6 +205,20 @@ class Tray(QObject):
         login.setCheckable(True)
         login.setChecked(self.autostart.enabled())
         self._action("&Quit flagdeck", "quit", self.quit_app)
+
+    def _incident_line(self) -> None:
+        """The trigger board's level: what the runbook says to do now (opens the Rollback page)."""
+        incident = self.session.incident
+        if incident.checking and incident.board is None:
+            self._action("Runbook: checking the triggers…", "incident", enabled=False)
+            return
+        board = incident.board
+        if board is None:
+            return
+        words, level = level_text(board.level)
+        item = self._action(f"Runbook: {words}", "incident", lambda: self.open_console("rollback", None),
+                            enabled=board.level != "none", tip="Open the Rollback page: the triggers and the plan")
+        item.setIcon(icons.status_icon({"ok": "pass", "error": "fail"}.get(level, level)))
 
     def _backups_menu(self, enabled: bool) -> None:
         if self.backups_menu is not None:

@@ -32,9 +32,12 @@ Failed = Callable[[BaseException], None]
 
 
 def error_text(exc: BaseException) -> str:
-    """The one line a user sees for a failure (as the CLI prints it, without ``flagdeck:``)."""
+    """The one line a user sees for a failure (as the CLI prints it, without ``flagdeck:``, its
+    command-line hints said the GUI's way: ``gui_words.for_gui``)."""
+    from flagdeck.ui.gui_words import for_gui
+
     if isinstance(exc, FlagdeckError):
-        return str(exc)
+        return for_gui(str(exc))
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or exc}{where}"
@@ -49,6 +52,7 @@ class Task(QObject):
     _raised = Signal(object)
     _progress = Signal(object)
     ended = Signal()
+    callbackFailed = Signal(object)  # an exception a callback raised on the UI thread
 
     def __init__(self, name: str, quiet: bool, on_done: Done | None, on_error: Failed | None,
                  on_progress: Callable[[Any], None] | None) -> None:
@@ -84,7 +88,7 @@ class Task(QObject):
         self.result, self.finished = result, True
         try:
             if self._on_done is not None:
-                self._on_done(result)
+                self._call(self._on_done, result)
         finally:
             self.ended.emit()
 
@@ -93,7 +97,7 @@ class Task(QObject):
         self.error, self.finished = exc, True
         try:
             if self._on_error is not None:
-                self._on_error(exc)
+                self._call(self._on_error, exc)
             else:
                 log.warning("%s failed: %s", self.name, error_text(exc))
         finally:
@@ -102,7 +106,16 @@ class Task(QObject):
     @Slot(object)
     def _deliver_progress(self, value: Any) -> None:
         if self._on_progress is not None and not self.finished:
-            self._on_progress(value)
+            self._call(self._on_progress, value)
+
+    def _call(self, callback: Callable[[Any], None], value: Any) -> None:
+        """A callback that raises is a bug of the view: logged with its traceback and reported
+        (``TaskRunner.callbackFailed``), never the end of the process."""
+        try:
+            callback(value)
+        except Exception as exc:
+            log.exception("%s: a callback raised", self.name)
+            self.callbackFailed.emit(exc)
 
 
 class _Job(QRunnable):
@@ -127,6 +140,7 @@ class TaskRunner(QObject):
 
     busyChanged = Signal(bool)
     tasksChanged = Signal()
+    callbackFailed = Signal(str, object)  # task name, the exception one of its callbacks raised
 
     def __init__(self, max_threads: int = 4, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -155,6 +169,7 @@ class TaskRunner(QObject):
         was_busy = self.busy
         self._running[key] = task
         task.ended.connect(lambda: self._ended(key))
+        task.callbackFailed.connect(lambda exc: self.callbackFailed.emit(task.name, exc))
         if self.busy != was_busy:
             self.busyChanged.emit(self.busy)
         self.tasksChanged.emit()
@@ -169,6 +184,20 @@ class TaskRunner(QObject):
         func = self._waiting.pop(task, None)
         if func is not None:
             self._start(task, func)
+
+    def discard(self, task: Task) -> None:
+        """Drop a task made with ``start=False`` that will never start (refused)."""
+        self._waiting.pop(task, None)
+        key = next((k for k, t in self._running.items() if t is task), None)
+        if key is not None:
+            self._ended(key)
+
+    def cancel_all(self) -> None:
+        """Ask every running task to stop (quit): each sees ``task.cancelled``; waiting ones never start."""
+        for task in list(self._waiting):
+            self.discard(task)
+        for task in self._running.values():
+            task.cancel()
 
     def waiting(self, task: Task) -> bool:
         """The task was made with ``start=False`` and has not been started yet."""

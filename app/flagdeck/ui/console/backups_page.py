@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 
 from flagdeck import flag_ops
 from flagdeck.backups import DAMAGED_RETENTION
-from flagdeck.describe import short
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.dialogs import SCOPE_TEXT, diff_text
+from flagdeck.ui.gui_words import for_gui
 
 COLUMNS = ["Created (UTC)", "Reason", "Mode", "Origin", "Flags then", "Folder copy", "Note", "ID"]
 
@@ -120,7 +120,7 @@ class BackupsPage(Page):
                 reason,
                 widgets.item(b.mode),
                 widgets.item(b.origin),
-                widgets.item(short(b.flag_value, 44), tip=b.flag_value or "(absent)"),
+                widgets.item(b.flag_value or "(absent)", tip=b.flag_value or "(absent)"),
                 widgets.item("yes" if b.folder_copy else "no"),
                 widgets.item(b.note or "", tip=b.note or ""),
                 widgets.item(b.id, colour=theme.MUTED),
@@ -194,7 +194,7 @@ class BackupsPage(Page):
     def _restored(self, result: Any) -> None:
         safety = result.safety_backup.id if result.safety_backup else "-"
         self.say(f"Restored {result.scope} from backup {result.restored_from.id}; the state before is in backup "
-                 f"{safety}." + "".join(f" {n}" for n in result.notes), "ok")
+                 f"{safety}." + "".join(f" {for_gui(n)}" for n in result.notes), "ok")
         self.activated()
 
     def open_folder(self) -> None:

@@ -31,7 +31,6 @@ class ChecklistTable(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.table = widgets.table(["Item", "Answer", "Covered by", "Note"], stretch=0, widths={2: 150, 3: 150})
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         if compact:  # a narrow pane: who covers an item is in its tooltip
             self.table.setColumnHidden(2, True)
             self.table.setColumnWidth(3, 120)

@@ -1,5 +1,6 @@
 """Evidence: export a bundle (screenshots, console, network, logs, flags, history: one BagIt zip,
-redacted) with progress, open its folder, verify it — ``evidence export`` and ``evidence verify``."""
+redacted) with progress, open its report or its folder, verify it — ``evidence export`` and
+``evidence verify``. The bundles go to a folder of their own (created when asked)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -27,10 +29,17 @@ from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.workers import Task
 
+FOLDER_NAME = "flagdeck evidence"
+
 
 def default_folder() -> Path:
-    docs = Path.home() / "Documents"
-    return docs if docs.is_dir() else Path.home()
+    """A folder of their own for the bundles: in the user's documents when there is such a folder,
+    else in the home folder (never the home folder itself). It may not exist yet."""
+    from PySide6.QtCore import QStandardPaths
+
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    base = Path(docs) if docs and Path(docs).is_dir() and Path(docs) != Path.home() else Path.home()
+    return base / FOLDER_NAME
 
 
 class EvidencePage(Page):
@@ -41,6 +50,7 @@ class EvidencePage(Page):
     def __init__(self, ctx: ConsoleContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.path: Path | None = None
+        self.report: Path | None = None  # the report last opened (unpacked)
         box, form = widgets.group("Export a bundle", QFormLayout)
         self.folder = QLineEdit(str(default_folder()))
         browse = QPushButton("Browse…")
@@ -81,11 +91,16 @@ class EvidencePage(Page):
         result, result_layout = widgets.group("Bundle", QVBoxLayout)
         self.summary = widgets.text_view("No bundle exported in this session.")
         actions = QHBoxLayout()
+        self.report_button = QPushButton(icons.page_icon("evidence"), "Open &report")
+        self.report_button.setObjectName("primary")
+        self.report_button.setToolTip("Unpack the bundle into a private folder and open its report in the browser")
         self.open_button = QPushButton("Open folder")
         self.verify_button = QPushButton(icons.page_icon("verify"), "&Verify bundle")
         self.verify_other = QPushButton("Verify another bundle…")
-        self.open_button.setEnabled(False)
-        self.verify_button.setEnabled(False)
+        for button in (self.report_button, self.open_button, self.verify_button):
+            button.setEnabled(False)
+        actions.setSpacing(10)
+        actions.addWidget(self.report_button)
         actions.addWidget(self.open_button)
         actions.addWidget(self.verify_button)
         actions.addWidget(self.verify_other)
@@ -95,7 +110,9 @@ class EvidencePage(Page):
         self.layout_.addWidget(result, 1)
 
         self.go.clicked.connect(self.export)
+        self.report_button.clicked.connect(self.open_report)
         self.open_button.clicked.connect(self.open_folder)
+        self.create_box: QMessageBox | None = None  # the offer to create a missing folder (tests answer it)
         self.verify_button.clicked.connect(lambda: self.verify(self.path))
         self.verify_other.clicked.connect(self._pick_bundle)
 
@@ -114,8 +131,11 @@ class EvidencePage(Page):
     def export(self) -> None:
         self.banner.hide()
         folder = Path(self.folder.text().strip() or default_folder()).expanduser()
+        if folder.exists() and not folder.is_dir():
+            self.fail(UsageError(f"{folder} is a file, not a folder"))
+            return
         if not folder.is_dir():
-            self.fail(UsageError(f"{folder} is not a folder"))
+            self._offer_folder(folder)
             return
         since_text, window, redact, focus = (self.since.text().strip() or "24h", self.window_s.value(),
                                              self.redact.isChecked(), self.focus.isChecked())
@@ -138,6 +158,30 @@ class EvidencePage(Page):
         self.session.run("Export evidence", work, self.exported, self._failed, on_progress=self._progress,
                          describe=lambda r: str(r.path))
 
+    def _offer_folder(self, folder: Path) -> None:
+        """The folder is not there: offer to create it (and export into it), or leave it."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Evidence folder — flagdeck",
+                          f"{folder} does not exist yet. Create it and export the bundle there?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        self.create_box = box
+
+        def answered(_code: int) -> None:
+            self.create_box = None
+            box.deleteLater()
+            if box.standardButton(box.clickedButton()) != QMessageBox.StandardButton.Yes:
+                self.say(f"Nothing exported: {folder} does not exist.", "warning")
+                return
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self.fail(exc)
+                return
+            self.export()
+
+        box.finished.connect(answered)
+        box.open()
+
     def _progress(self, event: tuple[str, float]) -> None:
         step, fraction = event
         self.progress.setValue(round(fraction * 100))
@@ -151,16 +195,36 @@ class EvidencePage(Page):
     def exported(self, r: Any) -> None:
         self.go.setEnabled(True)
         self.path = Path(r.path)
-        lines = r.summary_lines(f"bundle: {r.path}", "open data/report.html inside it first")
+        lines = r.summary_lines(f"bundle: {r.path}", "Open report shows the report it holds; Verify bundle checks that "
+                                                    "nothing in it is missing or altered")
         self.summary.setPlainText("\n".join(lines))
-        self.open_button.setEnabled(True)
-        self.verify_button.setEnabled(True)
-        self.say(f"Exported {self.path.name}.", "ok")
+        for button in (self.report_button, self.open_button, self.verify_button):
+            button.setEnabled(True)
+        self.say(f"Exported {self.path.name}: open its report to read it.", "ok")
         self.session.notified.emit("Evidence exported", str(self.path), "info")
 
     def open_folder(self) -> None:
         if self.path is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent)))
+
+    def open_report(self) -> None:
+        """The bundle unpacked into a private folder (flagdeck's data dir), its report opened in the
+        browser: its links to the raw files work there."""
+        path = self.path
+        if path is None:
+            return
+
+        def work(_target: Any, _t: Task) -> Path:
+            from flagdeck import paths
+            from flagdeck.evidence.open_bundle import unpack_for_reading
+
+            return unpack_for_reading(path, paths.sub_dir("opened-bundles"))
+
+        def opened(report: Path) -> None:
+            self.report = report
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(report)))
+
+        self.session.run("Open the evidence report", work, opened, self.fail, quiet=True, needs_target=False)
 
     # --- verify -------------------------------------------------------------------------------------
 
@@ -178,5 +242,5 @@ class EvidencePage(Page):
             self.summary.appendPlainText("\n" + "\n".join(lines))
             self.say(check.summary(), "ok" if check.ok else "error")
 
-        self.session.run(f"Verify {path.name}", work, show, self.fail, needs_target=False,
-                         describe=lambda c: "complete and unchanged" if c.ok else "INVALID")
+        self.session.run("Verify bundle", work, show, self.fail, needs_target=False,
+                         describe=lambda c: f"{path.name}: " + ("complete and unchanged" if c.ok else "NOT intact"))

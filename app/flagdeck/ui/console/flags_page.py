@@ -32,6 +32,7 @@ from flagdeck.ui.console import widgets
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.console.timers_panel import TimersPanel
 from flagdeck.ui.dialogs import diff_text
+from flagdeck.ui.gui_words import for_gui
 from flagdeck.ui.state import MODE_WORDS, Badge, FlagShape, runs_on
 from flagdeck.ui.texts import write_summary
 from flagdeck.ui.workers import error_text
@@ -118,6 +119,7 @@ class FlagsPage(Page):
         grid.addWidget(self.force, 3, 1)
         grid.addWidget(self.reload, 4, 1)
         buttons = QHBoxLayout()
+        buttons.setSpacing(10)
         buttons.addWidget(self.set_button)
         buttons.addWidget(self.unset_button)
         buttons.addStretch(1)
@@ -206,7 +208,7 @@ class FlagsPage(Page):
         for w in report.warnings:
             self.warnings.addItem(QListWidgetItem(icons.status_icon("warning"), w.message))
         for note in status.notes:
-            self.warnings.addItem(QListWidgetItem(icons.status_icon("info"), note))
+            self.warnings.addItem(QListWidgetItem(icons.status_icon("info"), for_gui(note)))
         if self.warnings.count() == 0:
             self.warnings.addItem(QListWidgetItem(icons.status_icon("pass"), "No warnings: every stored flag is "
                                                                              "known and has its type."))

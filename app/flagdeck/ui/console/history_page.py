@@ -54,6 +54,35 @@ def history_cells(e: Any, columns: Sequence[str] = COLUMNS) -> list[QTableWidget
     return row
 
 
+def _shown(value: Any) -> str:
+    """A value as a person reads it: absent, not Python's ``None``; text as it is; the rest as JSON."""
+    if value is None:
+        return "(absent)"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def entry_lines(e: Any) -> list[str]:
+    """An entry's details, one fact a line."""
+    lines = [f"#{e.id} {e.kind}, {e.outcome} — {e.time[:19].replace('T', ' ')} UTC by {e.user}@{e.host} "
+             f"(from the {e.how})", f"target: {e.target_name or '-'} ({e.target_slug or '-'})"]
+    if e.message:
+        lines.append(f"what: {e.message}")
+    if e.before is not None or e.after is not None:
+        lines += [f"before: {_shown(e.before)}", f"after:  {_shown(e.after)}"]
+    for label, value in (("issue", e.issue), ("resolution", e.resolution), ("version", e.version)):
+        if value:
+            lines.append(f"{label}: {value}")
+    lines += [f"file: {a}" for a in e.artifacts]
+    for key, value in (e.details or {}).items():
+        if key != "steps":
+            lines.append(f"{key.replace('_', ' ')}: {_shown(value)}")
+    steps = (e.details or {}).get("steps")
+    if isinstance(steps, list) and steps:
+        lines.append("steps: " + ", ".join(f"{s.get('id')} {s.get('status')} ({s.get('seconds')} s)"
+                                           for s in steps if isinstance(s, dict)))
+    return lines
+
+
 class HistoryPage(Page):
     key, title, icon = "history", "History", "history"
     subtitle = ("Every flag write, restore, rollback, comparison, verification and export, by whom, when and how. "
@@ -122,6 +151,7 @@ class HistoryPage(Page):
         self.save.clicked.connect(self.annotate)
         self.markdown_button.clicked.connect(self.copy_markdown)
         self._entries: list[Any] = []
+        self._rollback_id: str | None = None
         self._selected()
 
     # --- listing ------------------------------------------------------------------------------------
@@ -138,14 +168,26 @@ class HistoryPage(Page):
 
         self.session.run("Read history", work, self.show_entries, self.fail, quiet=True, needs_target=mine)
 
+    def open_with(self, params: dict[str, Any]) -> None:
+        """Opened on a rollback (its id): that entry is selected, ready to annotate."""
+        self._rollback_id = params.get("rollback_id")
+        self.activated()
+
     def show_entries(self, entries: list[Any]) -> None:
         chosen = self.current_id()
+        if self._rollback_id is not None:
+            chosen = next((e.id for e in entries if e.kind == "rollback"
+                           and (e.details or {}).get("rollback_id") == self._rollback_id), chosen)
+            self._rollback_id = None
         self._entries = entries
         self.table.setRowCount(0)
         for row, e in enumerate(entries):
             widgets.set_row(self.table, row, history_cells(e))
             if e.id == chosen:
                 self.table.selectRow(row)
+                first = self.table.item(row, 0)
+                if first is not None:
+                    self.table.scrollToItem(first)
         self.subtitle_label.setText(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
         self._selected()
 
@@ -167,16 +209,7 @@ class HistoryPage(Page):
         self.issue.setText(e.issue or "")
         self.resolution.setText(e.resolution or "")
         self.version.setText(e.version or "")
-        lines = [f"#{e.id} {e.kind} {e.outcome} — {e.time} by {e.user}@{e.host} ({e.how})",
-                 f"target: {e.target_name} ({e.target_slug})"]
-        if e.message:
-            lines.append(f"message: {e.message}")
-        if e.before is not None or e.after is not None:
-            lines += [f"before: {e.before}", f"after:  {e.after}"]
-        lines += [f"artifact: {a}" for a in e.artifacts]
-        if e.details:
-            lines.append("details: " + json.dumps(e.details, ensure_ascii=False, indent=1))
-        self.details.setPlainText("\n".join(lines))
+        self.details.setPlainText("\n".join(entry_lines(e)))
 
     # --- annotate and export ------------------------------------------------------------------------
 

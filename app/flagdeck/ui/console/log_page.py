@@ -26,7 +26,6 @@ class LogPage(Page):
         super().__init__(ctx, parent)
         mine, mine_layout = widgets.group("This flagdeck (tray and console)", QVBoxLayout)
         self.table = widgets.table(SESSION_COLUMNS, stretch=6, widths={1: 250, 2: 140})
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         mine_layout.addWidget(self.table)
 
         shared, shared_layout = widgets.group("History database (every flagdeck process: CLI, tray, console)",
@@ -39,7 +38,6 @@ class LogPage(Page):
         row.addWidget(refresh)
         shared_layout.addLayout(row)
         self.history = widgets.table(HISTORY_COLUMNS, stretch=6, widths={2: 140})
-        self.history.setTextElideMode(Qt.TextElideMode.ElideRight)
         shared_layout.addWidget(self.history)
 
         split = QSplitter(Qt.Orientation.Vertical)

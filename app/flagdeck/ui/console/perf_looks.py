@@ -68,12 +68,12 @@ class LooksView(QWidget):
             painter.drawText(QRectF(x0, 0, x1 - x0, TOP - 4), Qt.AlignmentFlag.AlignCenter, label)
         for row, look in enumerate(self.looks):
             y = TOP + row * ROW_H + ROW_H / 2
-            colour = QColor(theme.STATUS_COLOURS.get(look.decided, UNDECIDED.name())) if look.decided else UNDECIDED
+            pen = QColor(theme.STATUS_COLOURS.get(look.decided, UNDECIDED.name())) if look.decided else UNDECIDED
             painter.setPen(QColor(theme.TEXT))
             painter.drawText(QRectF(0, y - ROW_H / 2, LABEL_W - 6, ROW_H),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{look.pairs} pairs")
-            painter.setPen(QPen(colour, 3 if look.decided else 2))
+            painter.setPen(QPen(pen, 3 if look.decided else 2))
             painter.drawLine(QPointF(x(look.ci_low), y), QPointF(x(look.ci_high), y))
-            painter.setBrush(colour)
+            painter.setBrush(pen)
             painter.drawEllipse(QPointF(x(look.degradation_pct), y), 3.0, 3.0)
         painter.end()

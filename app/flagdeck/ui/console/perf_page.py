@@ -78,8 +78,9 @@ class PerfPage(Page):
         buttons.addStretch(1)
         form.addRow(buttons)
         self.progress = QProgressBar()
-        self.progress.setFormat("run %v of %m")
-        self.progress.setValue(0)
+        self.progress.setFormat("%v of %m runs done")
+        self.runs.valueChanged.connect(self._planned)
+        self._planned()
         self.progress_line = widgets.muted("")
         form.addRow(self.progress)
         form.addRow(self.progress_line)
@@ -101,6 +102,8 @@ class PerfPage(Page):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        self.cancelled_note = widgets.Banner()
+        right_layout.addWidget(self.cancelled_note)
         right_layout.addWidget(self.verdict)
         right_layout.addWidget(scroll, 1)
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -164,6 +167,7 @@ class PerfPage(Page):
         self.progress.setValue(0)
         self.looks.clear()
         self.progress_line.setText("connecting…")
+        self.cancelled_note.hide()
         self.task = self.session.run(f"Compare {flag or ''} on/off".replace("  ", " "), work, self.show_result,
                                      self._failed, on_progress=self._progress, exclusive=True,
                                      describe=lambda r: f"{r.severity}: {r.head.verdict.summary if r.head else ''}")
@@ -180,14 +184,14 @@ class PerfPage(Page):
         from flagdeck.perf import report
 
         self.progress.setMaximum(event.total)
-        if event.sample is None:
+        if event.sample is None:  # the bar counts the runs done; the line says which one runs now
             self.progress.setValue(event.step - 1)
-            self.progress_line.setText(f"run {event.step} of {event.total}: flag {event.side}"
+            self.progress_line.setText(f"now run {event.step} of {event.total}: flag {event.side}"
                                        + (" (warm-up)" if event.warmup else ""))
         else:
             self.progress.setValue(event.step)
-            self.progress_line.setText(report.progress_line(event.step, event.total, event.sample,
-                                                            event.headline, auto=event.auto).strip())
+            self.progress_line.setText("done " + report.progress_line(event.step, event.total, event.sample,
+                                                                      event.headline, auto=event.auto).strip())
         if event.look is not None:
             self.looks.add(event.look)
 
@@ -199,18 +203,32 @@ class PerfPage(Page):
         self._flags()
 
     def show_result(self, result: Any) -> None:
+        """A finished comparison replaces the one shown; a cancelled one is told apart and leaves the
+        last complete result (and its verdict) where it is."""
         from flagdeck.perf import report
 
         self.task = None
         self.cancel.setEnabled(False)
-        self.summary.setPlainText(report.render(result))
-        if not result.cancelled:  # an automatic comparison stops before its most runs
-            self.progress.setMaximum(max(1, self.progress.value()))
-        if result.cancelled:
-            self.say("Cancelled; the flag was put back. Nothing was saved.", "warning")
         self.progress_line.setText("")
+        if result.cancelled:
+            done = self.progress.value()
+            kept = "the last complete comparison is still shown" if self._last_json is not None else \
+                "no complete comparison to show yet"
+            self.cancelled_note.show_message(f"Cancelled after {done} of {self.progress.maximum()} runs: the flag "
+                                             f"was put back and nothing was saved or classified; {kept}.", "warning")
+            self._flags()
+            return
+        self.cancelled_note.hide()
+        self.progress.setMaximum(max(1, self.progress.value()))  # an automatic comparison stops before its most runs
+        self.summary.setPlainText(report.render(result))
         self.show_json(result.to_json())
         self._flags()
+
+    def _planned(self) -> None:
+        """Before a run the bar says what will run: the warm-up pair and the pairs asked for."""
+        if self.task is None:
+            self.progress.setMaximum(2 * ((self.runs.value() or 20) + 1))  # auto: at most 20 pairs
+            self.progress.setValue(0)
 
     # --- charts -------------------------------------------------------------------------------------
 
@@ -223,6 +241,8 @@ class PerfPage(Page):
         self._last_json = data
         severity = str(data.get("severity", "none"))
         colour = charts.SEVERITY_COLOR.get(severity, theme.TEXT)
+        if str(data.get("summary", "")).startswith("not classified"):  # too few runs: not a reassuring "none"
+            severity, colour = "not classified", theme.STATUS_COLOURS["warning"]
         self.verdict.setText(f"<b style='color:{colour}'>{severity.upper()}</b> — {data.get('metric')}: "
                              f"{data.get('summary', '')} ({data.get('runs')} runs per side, "
                              f"{str(data.get('started', ''))[:19].replace('T', ' ')})")
@@ -232,7 +252,9 @@ class PerfPage(Page):
             if old is not None:
                 old.deleteLater()
         for i, name in enumerate(charts.metric_names(data)):
-            view = QChartView(charts.build_chart(data, name))
+            chart = charts.build_chart(data, name)
+            round_ticks(chart)
+            view = QChartView(chart)
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
             view.setMinimumSize(320, 250)
             self.chart_grid.addWidget(view, i // CHART_COLUMNS, i % CHART_COLUMNS)
@@ -258,3 +280,18 @@ class PerfPage(Page):
                 self.show_json(data)
 
         self.session.run("Latest comparison", work, show, self.fail, quiet=True, needs_target=False)
+
+
+def round_ticks(chart: Any) -> None:
+    """The value axes at round numbers (2, 2.5, 5 or 10 times a power of ten), labelled with as many
+    decimals as their step needs."""
+    from PySide6.QtCharts import QValueAxis
+
+    for axis in chart.axes():
+        if isinstance(axis, QValueAxis) and axis.isVisible():
+            axis.applyNiceNumbers()
+            step = (axis.max() - axis.min()) / max(1, axis.tickCount() - 1)
+            decimals = 0
+            while decimals < 6 and abs(round(step, decimals) - step) > 1e-9 * max(1.0, abs(step)):
+                decimals += 1
+            axis.setLabelFormat(f"%.{decimals}f")

@@ -14,6 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -21,17 +22,21 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from flagdeck import triggers
 from flagdeck.ui import icons, theme
 from flagdeck.ui.console import levels_view, widgets
 from flagdeck.ui.console.checklist_table import ChecklistTable
+from flagdeck.ui.console.next_steps import NextSteps
 from flagdeck.ui.console.page import ConsoleContext, Page
-from flagdeck.ui.texts import record_folder
+from flagdeck.ui.gui_words import for_gui
+from flagdeck.ui.state import clock
+from flagdeck.ui.texts import level_text, record_folder
 from flagdeck.ui.workers import error_text
 
 SEVERITY_ICON = {"critical": "fail", "major": "warning", "minor": "info"}
@@ -46,11 +51,11 @@ class RollbackPage(Page):
         super().__init__(ctx, parent)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self._triggers_box())
-        bottom.addWidget(self._checklist_box())
-        bottom.setStretchFactor(0, 1)
-        bottom.setStretchFactor(1, 1)
+        bottom.addWidget(self._after_tabs())
+        bottom.setStretchFactor(0, 2)
+        bottom.setStretchFactor(1, 3)
         bottom.setChildrenCollapsible(False)
-        bottom.setSizes([500, 500])
+        bottom.setSizes([400, 600])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self._run_box())
         split.addWidget(bottom)
@@ -69,7 +74,9 @@ class RollbackPage(Page):
         self.session.rollbackProgress.connect(self.step_progress)
         self.session.rollbackFinished.connect(self.finished)
         self.session.changed.connect(self._sync_controls)
+        self.session.incident.boardChanged.connect(self._board_changed)
         self._sync_controls()
+        self._board_changed()
 
     # --- building -----------------------------------------------------------------------------------
 
@@ -79,7 +86,8 @@ class RollbackPage(Page):
         self.check_button = QPushButton(icons.page_icon("verify"), "Check &triggers")
         self.check_button.setToolTip("Run the checks (with a short memory/CPU watch) and classify them into the "
                                      "runbook's critical / major / minor triggers")
-        self.recommendation = QLabel("Not checked yet: the board says whether the runbook calls for a rollback.")
+        self.recommendation = QLabel("Not checked yet: the board says whether the runbook calls for a rollback. "
+                                     "It is checked by itself while the app runs live.")
         self.recommendation.setWordWrap(True)
         row.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.recommendation, 1)
@@ -93,66 +101,75 @@ class RollbackPage(Page):
         self.check_button.clicked.connect(self.check_triggers)
         return box
 
-    def _checklist_box(self) -> QGroupBox:
-        box, layout = widgets.group("Pre-rollback checklist", QVBoxLayout)
+    def _after_tabs(self) -> QTabWidget:
+        """Before a rollback the pre-rollback checklist; after it, the runbook's next steps."""
+        self.tabs = QTabWidget()
         self.checklist = ChecklistTable(self.session, phases=("pre",), compact=True)
         self.checklist.failed.connect(self.fail)
-        layout.addWidget(self.checklist)
-        return box
+        self.next_steps = NextSteps(self.session)
+        self.next_steps.navigate.connect(self.navigate.emit)
+        steps = QScrollArea()  # five steps with their buttons: they scroll in a short window
+        steps.setWidgetResizable(True)
+        steps.setFrameShape(QFrame.Shape.NoFrame)
+        steps.setWidget(self.next_steps)
+        self.tabs.addTab(self.checklist, icons.status_icon("pending"), "Pre-rollback checklist")
+        self.tabs.addTab(steps, icons.page_icon("rollback"), "Next steps")
+        self.steps_tab = steps
+        return self.tabs
 
     def _run_box(self) -> QGroupBox:
         box, layout = widgets.group("Level 1: feature flag toggle", QVBoxLayout)
         layout.setSpacing(8)
         options = QHBoxLayout()
+        options.setSpacing(10)
         options.addWidget(QLabel("Flag"))
         self.flag = QComboBox()
-        self.flag.setMinimumContentsLength(22)
+        self.flag.setMinimumContentsLength(18)
         options.addWidget(self.flag)
         self.restart = QCheckBox("Restart the app")
-        self.restart.setToolTip("Close it gracefully, write on disk, relaunch it with a debug port (--restart)")
+        self.restart.setToolTip("Close it gracefully, write the flag on disk, start it again with a debug port")
         self.no_reload = QCheckBox("Write only, no reload")
-        self.no_reload.setToolTip("Live: the page keeps the old value until it reloads; no verification (--no-reload)")
+        self.no_reload.setToolTip("Live: the page keeps the old value until it reloads; nothing is verified")
         options.addWidget(self.restart)
         options.addWidget(self.no_reload)
         options.addStretch(1)
-        layout.addLayout(options)
-        go_row = QHBoxLayout()
         self.go = QPushButton(icons.page_icon("rollback"), "Emergency rollback (Level 1)…")
         self.go.setObjectName("danger")
         self.go.setToolTip("Prepare the plan and show it for confirmation (Ctrl+Shift+R)")
         self.go.clicked.connect(self.start)
-        self.elapsed = QLabel("")
-        self.elapsed.setProperty("muted", True)
-        go_row.addWidget(self.go)
-        go_row.addWidget(levels_view.level_buttons(self, self.ctx))
-        go_row.addStretch(1)
-        go_row.addWidget(self.elapsed)
-        layout.addLayout(go_row)
+        options.addWidget(self.go)
+        options.addWidget(levels_view.level_buttons(self, self.ctx))
+        layout.addLayout(options)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m steps")
         self.progress.setValue(0)
         self.progress.setMaximum(1)
-        layout.addWidget(self.progress)
-        self.steps = widgets.table(["#", "Step", "Status", "Time", "Detail"], stretch=4)
-        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.steps.setMinimumHeight(5 * 26 + 30)
+        self.progress.setMaximumHeight(18)
+        self.elapsed = QLabel("")
+        self.elapsed.setProperty("muted", True)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.elapsed)
+        layout.addLayout(progress_row)
+        self.steps = widgets.table(["#", "Step", "Status", "Time", "Detail"], stretch=4, widths={1: 300})
+        self.steps.setMinimumHeight(3 * 26 + 30)
         layout.addWidget(self.steps, 1)
         self.outcome = widgets.Banner()
         layout.addWidget(self.outcome)
         after = QHBoxLayout()
+        after.setSpacing(10)
         self.open_record = QPushButton("Open the record folder")
         self.open_record.setEnabled(False)
         self.open_record.clicked.connect(self._open_record)
         self.to_verify = QPushButton(icons.page_icon("verify"), "Show the verification")
         self.to_verify.setEnabled(False)
         self.to_verify.clicked.connect(lambda: self.navigate.emit("verify", {}))
+        self.last = widgets.muted("")
         after.addWidget(self.open_record)
         after.addWidget(self.to_verify)
-        after.addStretch(1)
+        after.addWidget(self.last, 1)
         layout.addLayout(after)
-        self.last = widgets.muted("")
-        layout.addWidget(self.last)
         return box
 
     # --- state ----------------------------------------------------------------------------------------
@@ -200,27 +217,27 @@ class RollbackPage(Page):
         if self.session.exclusive is not None:
             self.say(f"{self.session.exclusive} is running: check the triggers when it has finished", "warning")
             return
-        self._checking = True
-        self.trigger_bar.show()
-        self._sync_controls()
-        self.recommendation.setText("Checking the signals…")
-        # quick: a performance comparison reloads the app for a minute; the Performance page runs one
-        self.session.run("Check triggers", lambda target, _t: triggers.check(target, quick=True), self._show_board,
-                         self._board_failed, describe=lambda b: b.recommendation)
+        self.session.incident.check_now("console")
 
-    def _board_failed(self, exc: BaseException) -> None:
-        self._checking = False
-        self.trigger_bar.hide()
+    def _board_changed(self) -> None:
+        incident = self.session.incident
+        self._checking = incident.checking
+        self.trigger_bar.setVisible(incident.checking)
         self._sync_controls()
-        self.recommendation.setText("Could not check the triggers.")
-        self.fail(exc)
+        if incident.checking:
+            self.recommendation.setText("Checking the signals…")
+        elif incident.board is not None:
+            self._show_board(incident.board)
+        elif incident.error:
+            self.recommendation.setText("Could not check the triggers.")
+            self.say(incident.error, "error")
 
     def _show_board(self, board: Any) -> None:
-        self._checking = False
-        self.trigger_bar.hide()
-        self._sync_controls()
         colour = theme.STATUS_COLOURS.get(board.worst or "pass", theme.TEXT)
-        self.recommendation.setText(f"<b style='color:{colour}'>{board.recommendation}</b>")
+        words, _level = level_text(board.level)
+        when = clock(self.session.incident.checked_at)
+        self.recommendation.setText(f"<b style='color:{colour}'>{words}</b> <span style='color:{theme.MUTED}'>"
+                                    f"(checked {when})</span>")
         self.triggers.clear()
         for t in board.triggers:
             text = f"{t.severity.upper()}: {t.runbook} — {t.observed}"
@@ -294,10 +311,12 @@ class RollbackPage(Page):
             text += " — failed checks: " + ", ".join(r.id for r in result.verify.failed)
         if result.capture is not None and result.capture.manual:
             text += f"; {len(result.capture.manual)} item(s) to capture by hand"
-        text += "".join(f"; {n}" for n in result.notes)
+        text += "".join(f"; {for_gui(n)}" for n in result.notes)
         self.outcome.show_message(text, level)
         self.open_record.setEnabled(record_folder(result) is not None)
         self.to_verify.setEnabled(result.verify is not None)
+        self.next_steps.show_for(result)
+        self.tabs.setCurrentWidget(self.steps_tab)
         self.activated()
 
     def _tick(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -38,7 +39,8 @@ class TargetDialog(QDialog):
         self.setWindowIcon(icons.app_icon())
         self.resize(760, 440)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 12)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(12)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._presets_tab(), icons.page_icon("target"), "Presets and running apps")
         self.tabs.addTab(self._folder_tab(), icons.page_icon("backups"), "A folder")
@@ -58,13 +60,17 @@ class TargetDialog(QDialog):
     def _presets_tab(self) -> QWidget:
         tab = QWidget()
         layout = QVBoxLayout(tab)
-        self.presets = widgets.table(["Preset", "App", "Installed", "Running", "Storage", "Debug port"], stretch=1)
+        self.presets = widgets.table(["Preset", "App", "Installed", "Running", "Storage", "Debug port"], stretch=3)
         self.presets.doubleClicked.connect(lambda _i: self._accept())
         self.presets_note = widgets.muted("Looking for installed and running apps…")
         refresh = QPushButton(icons.page_icon("refresh"), "Look again")
         refresh.clicked.connect(self._discover)
         layout.addWidget(self.presets, 1)
-        layout.addLayout(widgets.hbox(self.presets_note, refresh, stretch_at=1))
+        footer = QHBoxLayout()
+        footer.setSpacing(12)
+        footer.addWidget(self.presets_note, 1)  # the note takes the width, the button its own
+        footer.addWidget(refresh, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(footer)
         return tab
 
     def _discover(self) -> None:
@@ -91,14 +97,14 @@ class TargetDialog(QDialog):
             ])
             if i.name == current:
                 self.presets.selectRow(row)
-        self.presets_note.setText(f"{len(infos)} presets; {sum(1 for i in infos if i.running)} running. "
-                                  "Double-click to use one.")
+        live = sum(1 for i in infos if i.running)
+        self.presets_note.setText(f"{len(infos)} presets, {live} of them running — double-click one to use it")
 
     # --- a folder -----------------------------------------------------------------------------------
 
     def _folder_tab(self) -> QWidget:
         tab = QWidget()
-        form = QFormLayout(tab)
+        form = QFormLayout()
         opts = self.session.options
         self.user_data = QLineEdit(str(opts.user_data_dir or ""))
         self.user_data.setPlaceholderText("Electron userData dir, Chromium user-data dir or profile dir")
@@ -117,8 +123,14 @@ class TargetDialog(QDialog):
         form.addRow("Storage key", self.storage_key)
         form.addRow("Origin", self.origin)
         form.addRow("Debug port", self.port)
-        form.addRow("", widgets.muted("Live mode needs the app started with a loopback debug port "
-                                      "(--remote-debugging-port=N); flagdeck checks the port belongs to the app."))
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        note = widgets.muted("Live mode needs the app started with a loopback debug port "
+                             "(--remote-debugging-port=N); flagdeck checks the port belongs to the app")
+        outer = QVBoxLayout(tab)
+        outer.setSpacing(12)
+        outer.addLayout(form)
+        outer.addWidget(note)
+        outer.addStretch(1)
         return tab
 
     def _with_browse(self, edit: QLineEdit) -> QHBoxLayout:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QPlainTextEdit,
     QProgressBar,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -29,7 +30,9 @@ from flagdeck.ui import icons, theme
 STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "manual": "MANUAL", "done": "done", "failed": "FAILED",
                 "running": "running", "pending": "pending", "skipped": "skipped", "open": "open", "n/a": "n/a",
                 "ok": "ok", "cancelled": "cancelled", "verified": "VERIFIED", "unverified": "unverified",
-                "written": "written", "memory-only": "NOT SAVED"}
+                "written": "written", "memory-only": "NOT SAVED", "on-disk": "on disk", "unconfirmed": "unconfirmed",
+                "critical": "CRITICAL", "major": "major", "minor": "minor", "none": "none", "error": "error",
+                "info": "info", "warning": "warning"}
 
 
 BANNER_ICON = {"info": "info", "ok": "pass", "warning": "warning", "error": "fail"}
@@ -84,50 +87,75 @@ def muted(text: str = "") -> QLabel:
 
 
 class Banner(QFrame):
-    """A one-line message (info, ok, warning, error) with its icon; errors are one line, never a
-    traceback."""
+    """A message (info, ok, warning, error) with its icon, and at most one action button; errors
+    are one line, never a traceback."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
+        layout.setSpacing(10)
         self.icon = QLabel()
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action = QPushButton()
+        self.action.hide()
+        self.action.clicked.connect(self._act)
+        self._callback: Callable[[], Any] | None = None
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
         close.clicked.connect(self.hide)
+        self.close_button = close
         layout.addWidget(self.icon)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.action)
         layout.addWidget(close)
         self.hide()
 
-    def show_message(self, text: str, level: str = "info") -> None:
+    def show_message(self, text: str, level: str = "info", *, action: tuple[str, Callable[[], Any]] | None = None
+                     ) -> None:
         self.setProperty("level", level)
         self.style().unpolish(self)
         self.style().polish(self)
         self.icon.setPixmap(icons.status_icon(BANNER_ICON.get(level, "info")).pixmap(18, 18))
         self.text.setText(text)
+        if action is None:
+            self._callback = None
+            self.action.hide()
+        else:
+            self.action.setText(action[0])
+            self._callback = action[1]
+            self.action.show()
         self.show()
 
+    def _act(self) -> None:
+        if self._callback is not None:
+            self._callback()
 
-def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[int, int] | None = None) -> QTableWidget:
+
+def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[int, int] | None = None,
+          wrap: bool = True) -> QTableWidget:
     """A read-only, row-selecting table: columns fit their contents, ``stretch`` takes the rest,
-    ``widths`` are columns of a set width (long paths), elided in the middle."""
+    ``widths`` are columns of a set width the user can drag. Text is never elided (a figure cut out
+    of a detail misleads): long cells wrap and their rows grow (``wrap``), and tooltips hold them
+    whole."""
     t = QTableWidget(0, len(headers))
-    t.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    t.setTextElideMode(Qt.TextElideMode.ElideNone)
     t.setHorizontalHeaderLabels(list(headers))
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.setAlternatingRowColors(True)
-    t.setWordWrap(False)
+    t.setWordWrap(wrap)
     t.verticalHeader().setVisible(False)
     t.verticalHeader().setDefaultSectionSize(26)
+    t.verticalHeader().setMinimumSectionSize(26)
+    if wrap:
+        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     h = t.horizontalHeader()
     h.setHighlightSections(False)
     h.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -142,6 +170,7 @@ def table(headers: Sequence[str], *, stretch: int | None = None, widths: dict[in
 def item(text: Any, *, tip: str = "", data: Any = None, icon: QIcon | None = None,
          colour: str | None = None, bold: bool = False) -> QTableWidgetItem:
     cell = QTableWidgetItem("" if text is None else str(text))
+    cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     if tip:
         cell.setToolTip(tip)
     if data is not None:

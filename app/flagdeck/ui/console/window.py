@@ -31,14 +31,15 @@ from flagdeck.ui.console.backups_page import BackupsPage
 from flagdeck.ui.console.evidence_page import EvidencePage
 from flagdeck.ui.console.flags_page import FlagsPage
 from flagdeck.ui.console.history_page import HistoryPage
+from flagdeck.ui.console.incident_banner import IncidentBanner
 from flagdeck.ui.console.log_page import LogPage
 from flagdeck.ui.console.page import ConsoleContext, Page
 from flagdeck.ui.console.perf_page import PerfPage
 from flagdeck.ui.console.rollback_page import RollbackPage
+from flagdeck.ui.console.status_line import StatusLine
 from flagdeck.ui.console.target_dialog import TargetDialog
 from flagdeck.ui.console.verify_page import VerifyPage
 from flagdeck.ui.state import Badge, FlagShape, state_line
-from flagdeck.ui.workers import error_text
 
 FAULTS = ("data-loss", "slow=3", "error-rate=0.3", "leak=60", "crash-on-start")
 
@@ -68,6 +69,8 @@ class ConsoleWindow(QMainWindow):
         outer.addWidget(self._target_bar())
         self.no_tray = widgets.Banner()
         outer.addWidget(self.no_tray)
+        self.incident = IncidentBanner(self.session.incident, self.rollback, self._show_triggers)
+        outer.addWidget(self.incident.holder)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -89,14 +92,12 @@ class ConsoleWindow(QMainWindow):
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
 
-        self.state_label = QLabel()
-        self.state_label.setProperty("muted", True)
-        self.statusBar().addPermanentWidget(self.state_label)
+        self.status = StatusLine(self.statusBar(), ctx.flows)
         self._menus()
         self.session.changed.connect(self._render_state)
         self.session.targetChanged.connect(self._render_state)
         self.session.notified.connect(self._notified)
-        self.session.actionFailed.connect(lambda action, text: self.statusBar().showMessage(f"{action}: {text}", 15000))
+        self.session.actionFailed.connect(lambda action, text: self.status.show_message(f"{action}: {text}"))
         geometry = ctx.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1180, 760)
@@ -121,20 +122,30 @@ class ConsoleWindow(QMainWindow):
         self.target_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.target_state = QLabel()
         self.target_state.setProperty("muted", True)
+        self.target_state.setWordWrap(True)
         self.target_activity = QLabel()
         self.target_activity.setObjectName("activity")
+        keep = self.target_activity.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the header keeps its height when "working:" comes and goes
+        self.target_activity.setSizePolicy(keep)
         self.target_activity.hide()
         names.addWidget(self.target_name)
         names.addWidget(self.target_state)
         names.addWidget(self.target_activity)
+        self.reload_now = QPushButton(icons.page_icon("refresh"), "Reload the app now")
+        self.reload_now.setObjectName("primary")
+        self.reload_now.setToolTip("The page still runs the old value: reload it so it runs the stored flags")
+        self.reload_now.clicked.connect(lambda: self.ctx.flows.reload_now(source="console"))
+        self.reload_now.hide()
         change = QPushButton(icons.page_icon("target"), "Change target…")
         change.setToolTip("Pick a preset, a running app or a folder (Ctrl+T)")
         change.clicked.connect(self.change_target)
         refresh = QPushButton(icons.page_icon("refresh"), "Refresh")
         refresh.setToolTip("Read the flags again (F5)")
         refresh.clicked.connect(lambda: self.session.refresh("refresh"))
-        layout.addWidget(self.state_icon)
+        layout.addWidget(self.state_icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(names, 1)
+        layout.addWidget(self.reload_now)
         layout.addWidget(change)
         layout.addWidget(refresh)
         return bar
@@ -157,6 +168,16 @@ class ConsoleWindow(QMainWindow):
         act(file, "Start the &demo incident…", self.start_demo, None, "demo")
         act(file, "Team &alerts…", self.team_alerts, None, "alerts")
         file.addSeparator()
+        options = bar.addMenu("&Options")
+        settings = self.ctx.settings
+        for text, name, key in (("&Ask before a quick toggle", "confirm-toggle", "confirm_toggle"),
+                                ("&Check the triggers by themselves while the app is live", "auto-check",
+                                 "auto_check_triggers"),
+                                ("&Keep the demo target running after quitting", "keep-demo", "keep_demo_running")):
+            option = act(options, text, lambda: None, None, name)
+            option.setCheckable(True)
+            option.setChecked(bool(getattr(settings, key)))
+            option.toggled.connect(lambda on, k=key: setattr(settings, k, on))
         act(file, "&Close window", self.close, QKeySequence.StandardKey.Close)
         act(file, "&Quit flagdeck", self.quit_app, QKeySequence.StandardKey.Quit, "quit")
         actions = bar.addMenu("&Actions")
@@ -179,7 +200,7 @@ class ConsoleWindow(QMainWindow):
         if key not in self.pages:
             index = next(i for i, c in enumerate(self.classes) if c.key == key)
             page = self.classes[index](self.ctx)
-            page.navigate.connect(self.show_page)
+            page.navigate.connect(self._navigate)
             old = self.stack.widget(index)
             if old is not None:
                 self.stack.removeWidget(old)
@@ -202,6 +223,16 @@ class ConsoleWindow(QMainWindow):
         else:
             page.activated()
         return page
+
+    def _show_triggers(self) -> None:
+        self.show_page("rollback")
+
+    def _navigate(self, key: str, params: dict[str, Any]) -> None:
+        """A page asks for another page, or for the team alerts dialog (``alerts``)."""
+        if key == "alerts":
+            self.team_alerts()
+        else:
+            self.show_page(key, params)
 
     def _row_changed(self, row: int) -> None:
         if 0 <= row < len(self.classes):
@@ -226,26 +257,26 @@ class ConsoleWindow(QMainWindow):
     def _render_state(self) -> None:
         session = self.session
         shape = session.shape()
-        self.state_icon.setPixmap(icons.state_icon(shape, session.badge()).pixmap(40, 40))
+        self.state_icon.setPixmap(icons.state_icon(shape, session.badge(), session.link()).pixmap(40, 40))
         self.target_name.setText(session.label())
         self.target_name.setToolTip(session.location())
         snap = session.shape_snapshot()
         line = state_line(snap, shape)
         if snap is not None and snap.error and shape in (FlagShape.UNKNOWN, FlagShape.NOT_FOUND):
             line += f" — {snap.error}"
-        if snap is not None and snap.pending_reload:
-            line += " · the page has not reloaded since the change"
         self.target_state.setText(line)
         self.target_state.setToolTip(session.tooltip())
         extra = session.activity_text()
-        colour = "#b71c1c" if session.badge() is Badge.VERIFY_FAILED else "#e65100"
+        colour = "#b71c1c" if session.badge() is Badge.VERIFY_FAILED else (
+            "#0d47a1" if session.badge() is Badge.PENDING_RELOAD else "#e65100")
         self.target_activity.setText(f"<span style='color:{colour}; font-weight:bold'>{extra}</span>")
         self.target_activity.setVisible(bool(extra))
-        self.state_label.setText(f"flagdeck {__version__}")
+        self.reload_now.setVisible(bool(session.model.pending()))
+        self.reload_now.setEnabled(session.exclusive is None)
         self.setWindowTitle(f"{session.label()} — flagdeck")
 
     def _notified(self, title: str, message: str, level: str) -> None:
-        self.statusBar().showMessage(f"{title}: {message}", 15000)
+        self.status.show_message(f"{title}: {message}")
 
     # --- actions ------------------------------------------------------------------------------------
 
@@ -267,54 +298,25 @@ class ConsoleWindow(QMainWindow):
 
     def launch(self, confirm: bool = True) -> None:
         """``flagdeck launch [--restart]``: start the app (or restart it) with a loopback debug port."""
-        from flagdeck.targets import launch
-
-        def work(target: Any, _t: Any) -> dict[str, Any]:
-            r = launch.launch_target(target, restart=True)
-            return {"pid": r.pid, "port": r.port, "ready": r.ready_seconds, "restarted": r.restarted}
-
-        def done(r: dict[str, Any]) -> None:
-            self.session.notified.emit("App started", f"pid {r['pid']}, debug port {r['port']}, page loaded in "
-                                                      f"{r['ready']:.1f} s", "info")
-
-        def failed(exc: BaseException) -> None:
-            self.session.notified.emit("Launch failed", error_text(exc), "error")
+        from flagdeck.ui.jobs.app_jobs import LaunchJob
 
         if not confirm or QMessageBox.question(
                 self, "Launch — flagdeck", "Start the app with a loopback debug port? A running app is closed "
                 "gracefully first.") == QMessageBox.StandardButton.Yes:
-            self.session.run("Launch with a debug port", work, done, failed, exclusive=True,
-                             describe=lambda r: f"pid {r['pid']}, port {r['port']}")
+            self.session.start(LaunchJob(self.session))
 
     def start_demo(self, fault: str | None = None) -> None:
         """``flagdeck demo``'s first step: the demo target with the unified path on and a fault."""
+        from flagdeck.ui.jobs.app_jobs import DemoJob
+
         if fault is None:
             fault, ok = QInputDialog.getItem(self, "Demo incident — flagdeck",
                                              "Start the demo target with the unified DB path on and this fault:",
                                              list(FAULTS), 0, False)
             if not ok:
                 return
-
-        def work(_target: Any, task: Any) -> Any:
-            from flagdeck.demo_scenario import start_incident
-
-            target, seconds = start_incident(fault, None, lambda text: task.report(text))
-            return target, seconds
-
-        def done(result: Any) -> None:
-            target, seconds = result
-            opts = TargetOptions(target="demo", debug_port=target.debug_port)
-            self.ctx.settings.set_target_options(TargetOptions(target="demo"))
-            self.session.set_options(opts)
-            self.session.notified.emit("Demo incident started", f"{target.name}: unified DB path on, fault {fault} "
-                                                                 f"({seconds:.1f} s)", "info")
-
-        def failed(exc: BaseException) -> None:
-            self.session.notified.emit("Demo did not start", error_text(exc), "error")
-
-        self.session.run("Start the demo incident", work, done, failed, exclusive=True, needs_target=False,
-                         on_progress=lambda text: self.statusBar().showMessage(str(text), 10000),
-                         describe=lambda r: f"fault {fault}")
+        self.session.start(DemoJob(self.session, fault, on_done=lambda _r: self.ctx.settings.set_target_options(
+            TargetOptions(target="demo")), on_progress=lambda text: self.status.show_message(str(text), 10000)))
 
     def team_alerts(self) -> None:
         from flagdeck.ui.console.alerts_dialog import AlertsDialog
