@@ -172,3 +172,51 @@ def test_trigger_board(start_demo: Any, fault: str) -> None:
     assert board["level"] == "level-1-now"
     assert board["triggers"][0]["severity"] == "critical"
     assert board["triggers"][0]["runbook"] == "Data loss or corruption"
+
+
+def test_a_page_navigating_when_verification_starts_is_waited_for(start_demo: Any) -> None:
+    """The page is away (as after a rollback's reload, or the app navigating) when the rollback's
+    verification starts on its live store, and back a moment later: the checks run on it, none is
+    left manual for want of a page."""
+    import threading
+
+    from flagdeck.storage.live_store import connect_live
+    from flagdeck.targets.resolve import TargetOptions, resolve
+    from flagdeck.verify.runner import verify
+
+    target = start_demo()
+    target.wait_ready()
+    resolved = resolve(TargetOptions(target="demo", user_data_dir=target.profile, debug_port=target.port))
+    url = target.js("location.href")
+    live = connect_live(target.port, leveldb_dir=resolved.leveldb_dir)
+    try:
+        target.cdp.call("Page.navigate", url="about:blank")
+        back = threading.Timer(2.0, lambda: target.cdp.call("Page.navigate", url=url))
+        back.start()
+        try:
+            report = verify(resolved, store=live, watch=False, fast=True, save=False)
+        finally:
+            back.join()
+    finally:
+        live.close()
+    assert not report.notes, report.notes
+    assert {r.id: r.status for r in report.results if r.status != "pass"} == {}, report.results
+
+
+def test_a_page_still_booting_is_waited_for_its_probes(start_demo: Any) -> None:
+    """A target without a preset (no ``ready`` expression) verified while its page boots, as right
+    after a rollback's reload: the app's data checks wait for the boot to expose the probes instead
+    of being left manual ("the app exposes no probes"; seen in CI)."""
+    from flagdeck.targets.resolve import TargetOptions, resolve
+    from flagdeck.verify.runner import verify
+
+    target = start_demo()
+    target.wait_ready()
+    resolved = resolve(TargetOptions(user_data_dir=target.profile, debug_port=target.port))
+    assert resolved.preset is None or not resolved.preset.ready_js
+    # the page as its boot leaves it between its marker and its probes (IndexedDB opening, seeding:
+    # seconds on a loaded machine), for 1.5 s
+    target.js("window.__probes = window.demoProbes; delete window.demoProbes; window.__demoBoot.state = 'booting';"
+              "setTimeout(() => { window.demoProbes = window.__probes; window.__demoBoot.state = 'ready'; }, 1500)")
+    report = verify(resolved, watch=False, fast=True, save=False)
+    assert {r.id: r.detail for r in report.results if r.status != "pass"} == {}

@@ -36,7 +36,7 @@ def test_timed_toggle_from_the_tray(make_shell: Any, start_demo: Any, tmp_path: 
     (timer,) = timers.pending()
     assert (timer.back, timer.set_by, timer.pid) == (True, "tray", None)  # no process: the tray holds it
     assert timers.claimed(timer.id)
-    shell.qtbot.waitUntil(lambda: tray._drawn is not None and tray._drawn[2] is True, timeout=10_000)  # the badge
+    shell.qtbot.waitUntil(lambda: tray._drawn is not None and tray._drawn[3] is True, timeout=10_000)  # the badge
     assert f"timer: {FLAG} back to true in 15 min" in tray.icon.toolTip()
     tray = open_menu(shell)
     item = tray.action(f"timer:{timer.id}")
@@ -52,7 +52,7 @@ def test_timed_toggle_from_the_tray(make_shell: Any, start_demo: Any, tmp_path: 
     item.trigger()  # cancel from the menu
     shell.notice("Timer cancelled")
     assert timers.pending() == [] and stored_flags(demo.profile) == {FLAG: False}
-    shell.qtbot.waitUntil(lambda: panel.table.rowCount() == 0 and not tray._drawn[2], timeout=10_000)
+    shell.qtbot.waitUntil(lambda: panel.table.rowCount() == 0 and not tray._drawn[3], timeout=10_000)
 
     # A short one the tray fires itself: back to false, a history row of the timer, a notification.
     shell.app.tray.timers.start_timer(FLAG, True, 1.5)

@@ -383,7 +383,9 @@ class _Runner:
         counts = {s: sum(1 for r in report.results if r.status == s) for s in ("pass", "fail", "manual")}
         failed = ", ".join(r.id for r in report.failed)
         text = f"{counts['pass']} passed, {counts['fail']} failed, {counts['manual']} manual"
-        return text + (f" (failed: {failed})" if failed else "")
+        why = [f"failed: {failed}"] if failed else []
+        why += list(report.notes[:1])  # why checks were left manual (the page did not answer...)
+        return text + (f" ({'; '.join(why)})" if why else "")
 
     def _outcome(self) -> Outcome:
         unfinished = [s for s in self.result.steps if s.id not in ("record", "durable") and s.status != "done"]

@@ -4,6 +4,7 @@ the baseline captured before a rollback."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ from flagdeck.storage.store import LocalStorageStore
 from flagdeck.targets.resolve import Target
 
 PROBES = "demoProbes"
+BOOT = "__demoBoot"  # {state: 'booting' | 'ready' | ...}: set first thing, before the probes
+BOOT_WAIT = 20.0  # seconds a booting page may take to expose its probes
 
 
 @dataclass
@@ -54,10 +57,22 @@ class VerifyContext:
             return False
         if self._probes is None:
             try:
-                self._probes = self.page.exposes(PROBES)
+                self._probes = self.page.exposes(PROBES) or self._probes_after_boot()
             except FlagdeckError:
                 self._probes = False
         return self._probes
+
+    def _probes_after_boot(self, timeout: float = BOOT_WAIT) -> bool:
+        """An app speaking the probes protocol says where its start is (``window.__demoBoot``): the
+        probes come before it is ready, so a page still booting is waited for (a target without a
+        preset has no ``ready`` expression to wait on). An app without the marker costs one call."""
+        assert self.page is not None
+        deadline = time.monotonic() + timeout
+        while self.page.evaluate(f"!!window.{BOOT} && window.{BOOT}.state === 'booting'") is True:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return self.page.exposes(PROBES)
 
     def probe(self, name: str, *args: Any, timeout: float = 30.0) -> dict[str, Any]:
         """``await demoProbes.<name>(...args)`` → dict (probes never reject; they say ``ok``)."""

@@ -30,6 +30,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     MemoryGrowth, CpuNormal,
 )
 CHECK_IDS = tuple(c.id for c in ALL_CHECKS)
+PAGE_WINDOW = 10.0  # seconds a page of the origin may take to list and answer (navigating, loading)
 
 Progress = Callable[[str, CheckResult | None], None]  # (check id, result or None when it starts)
 
@@ -51,18 +52,13 @@ def verify_context(target: Target, *, store: LocalStorageStore | None = None, **
             ctx.app_pid = holder.pid if holder else None
         if store.mode == "live" and origin:
             ctx.port_open = True
-            try:
-                probe = PageProbe(store.page_session(origin), origin)  # type: ignore[attr-defined]
-                if probe.alive():
-                    _wait_app_ready(probe, target)
-                    ctx.page = probe
-                    probe.session.call("Page.enable")
-                    ctx.opened_at = time.monotonic()
-                    ctx.navigations_at_open = probe.session.event_count("Page.frameNavigated")
-                else:
-                    ctx.page_error = f"the page of {origin} does not answer"
-            except FlagdeckError as exc:
-                ctx.page_error = str(exc)
+            probe, ctx.page_error = _live_page(store, origin)
+            if probe is not None:
+                _wait_app_ready(probe, target)
+                ctx.page = probe
+                probe.session.call("Page.enable")
+                ctx.opened_at = time.monotonic()
+                ctx.navigations_at_open = probe.session.event_count("Page.frameNavigated")
             if ctx.page is None:  # no page to ask: read the stored flags from a snapshot of the disk
                 ctx.store = stack.enter_context(LevelDBStore.open_read(target.leveldb_dir))
         elif store.mode == "live":
@@ -74,6 +70,29 @@ def verify_context(target: Target, *, store: LocalStorageStore | None = None, **
         yield ctx
 
 
+def _live_page(store: LocalStorageStore, origin: str, window: float = PAGE_WINDOW
+               ) -> tuple[PageProbe | None, str | None]:
+    """A page of ``origin`` that answers, or why there is none. A page that is navigating (just
+    loaded again after a rollback, reloaded by the app) is asked again for ``window`` seconds:
+    the browser lists its new URL, and its new document answers, a moment after its load event."""
+    deadline = time.monotonic() + window
+    while True:
+        try:
+            probe = PageProbe(store.page_session(origin), origin)  # type: ignore[attr-defined]
+            if probe.alive(timeout=max(0.5, min(5.0, deadline - time.monotonic()))):
+                return probe, None
+            error = f"the page of {origin} does not answer"
+        except FlagdeckError as exc:
+            error = str(exc)
+        if time.monotonic() >= deadline:
+            return None, error
+        time.sleep(0.2)
+        try:
+            store.pages(refresh=True)  # type: ignore[attr-defined]
+        except FlagdeckError as exc:  # the app's debug port is gone: nothing to wait for
+            return None, str(exc)
+
+
 def _wait_app_ready(probe: PageProbe, target: Target, timeout: float = 20.0) -> None:
     """Give an app that is still starting (the preset's ``[app] ready``) time to finish."""
     ready_js = target.preset.ready_js if target.preset else None
@@ -82,10 +101,11 @@ def _wait_app_ready(probe: PageProbe, target: Target, timeout: float = 20.0) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if probe.evaluate(f"!!({ready_js})") is True:
+            if probe.evaluate(f"!!({ready_js})", timeout=max(0.5, deadline - time.monotonic())) is True:
                 return
-        except FlagdeckError:
-            return
+        except FlagdeckError:  # a document being replaced (navigating, loading): ask the next one
+            if probe.session.closed:
+                return
         time.sleep(0.02)
 
 
