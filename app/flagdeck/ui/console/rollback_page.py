@@ -138,7 +138,6 @@ class RollbackPage(Page):
         self.go.setToolTip("Prepare the plan and show it for confirmation (Ctrl+Shift+R)")
         self.go.clicked.connect(self.start)
         options.addWidget(self.go)
-        options.addWidget(levels_view.level_buttons(self, self.ctx))
         layout.addLayout(options)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -169,6 +168,7 @@ class RollbackPage(Page):
         after.addWidget(self.open_record)
         after.addWidget(self.to_verify)
         after.addWidget(self.last, 1)
+        after.addWidget(levels_view.level_buttons(self, self.ctx))  # when the flag is not enough
         layout.addLayout(after)
         return box
 
