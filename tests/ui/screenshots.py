@@ -5,7 +5,7 @@ tray in-process on a private Xvfb with trayer, drives an incident end to end (ve
 triggers fire, a rollback runs to verified, a backup is diffed, a comparison and an evidence export
 run) and saves what each step looks like::
 
-    .venv/bin/python -m tests.ui.screenshots [--out docs/screenshots] [--only flags,rollback]
+    .venv/bin/python -m tests.ui.screenshots [--out docs/screenshots]
     .venv/bin/python -m tests.ui.screenshots --levels   # only the guided Level 2 view
 
 Everything lives in a temporary folder (FLAGDECK_DATA_DIR, FLAGDECK_CONFIG_DIR, HOME).

@@ -207,6 +207,9 @@ class RollbackPage(Page):
         if not record:
             self.last.setText("No rollback of this target recorded yet.")
             return
+        if self._result is not None and record.get("id") == self._result.id:
+            self.last.setText("")  # the banner above says it
+            return
         when = str(record.get("started", ""))[:19].replace("T", " ")
         self.last.setText(f"Last rollback: {record.get('id')} at {when} UTC — {str(record.get('outcome')).upper()} "
                           f"in {float(record.get('seconds') or 0):.1f} s ({record.get('mode')})")
