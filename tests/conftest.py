@@ -56,9 +56,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # Tests whose outcome depends on timing: ``./flagdeck.sh test`` runs the suite on two processes,
 # then these alone (a test running beside them would add its load to what they measure).
 SERIAL = (
-    "tests/test_perf_compare.py",  # A/B statistics on the demo target
-    "tests/test_triggers_perf.py",
-    "tests/ui/test_console_perf.py",
+    # A/B statistics whose verdict is asserted (the others of these files run beside other tests)
+    "tests/test_perf_compare.py::test_slow_fault_is_classified_by_its_interval",
+    "tests/test_perf_compare.py::test_saved_baseline_then_compared_against",
+    "tests/test_triggers_perf.py::test_against_the_saved_baseline_of_the_original_path",
+    "tests/test_triggers_perf.py::test_without_a_baseline_an_early_stopping_comparison",
     "tests/ui/test_tray_e2e.py::test_footprint_idle_tray",  # idle CPU < 0.5 %
     "tests/ui/test_watch.py::test_app_quitting_makes_the_state_unknown_then_offline",  # a moment between two reads
     "tests/test_history.py::test_two_processes_write_at_once",  # two writers racing on a new database

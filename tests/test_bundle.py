@@ -181,3 +181,13 @@ def test_desktop_install_from_the_venv(tmp_path: Path) -> None:
     assert subprocess.run([VALIDATE, str(entry)]).returncode == 0
     again = json.loads(run_cli("--json", "desktop", "uninstall", "--user").stdout)
     assert sorted(again["files"]) == sorted(result["files"]) and not entry.exists()
+
+
+def test_package_form(bundle: Path) -> None:
+    """README's ``./flagdeck.sh package`` is what the ``bundle`` fixture ran (tests/conftest.py); its
+    result runs. Here, beside the bundle's other tests: one build per worker."""
+    from tests.test_readme_commands import PACKAGE_RUNS
+
+    assert PACKAGE_RUNS[0].line == "./flagdeck.sh package"
+    proc = subprocess.run([str(bundle), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("flagdeck "), proc.stderr

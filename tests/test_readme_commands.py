@@ -447,6 +447,15 @@ def test_demo_forms(user_dirs: Path) -> None:
             proc = run(r, {})
             assert "rollback VERIFIED" in proc.stdout, proc.stdout[-2000:]
         assert process.lock_holder(profile / "Local Storage" / "leveldb" / "LOCK") is not None  # --keep-running
+    finally:
+        stop_holder(profile)
+
+
+def level_forms(user_dirs: Path) -> None:
+    """The Level 2/3 forms, in README order (tests/test_readme_levels.py: a file of its own, so the
+    whole suite runs it beside the demo forms)."""
+    profile = user_dirs / "data" / "demo-target"
+    try:
         repo = user_dirs / "data" / "demo-repo" / "demo-studio"
         values: dict[str, Any] = {"repo": repo}
         for r in LEVEL_RUNS:
@@ -525,11 +534,3 @@ def test_fleet_forms(user_dirs: Path, unleash: Any, tmp_path: Path, monkeypatch:
     finally:
         target.kill()
         stop_holder(profile)
-
-
-@pytest.mark.slow
-def test_package_form(bundle: Path) -> None:
-    """``./flagdeck.sh package`` is what the ``bundle`` fixture ran (tests/conftest.py); its result runs."""
-    assert PACKAGE_RUNS[0].line == "./flagdeck.sh package"
-    proc = subprocess.run([str(bundle), "--version"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and proc.stdout.startswith("flagdeck "), proc.stderr
