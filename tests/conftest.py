@@ -67,10 +67,16 @@ SERIAL = (
 )
 
 
+# Files that take minutes (whole demo runs, the bundle build) go first: on two processes a file runs
+# on one of them, and one of these started last would leave the other idle for its minutes.
+FIRST = ("tests/test_readme_commands.py", "tests/test_readme_levels.py", "tests/test_bundle.py")
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SERIAL):
             item.add_marker(pytest.mark.serial)
+    items.sort(key=lambda item: next((i for i, f in enumerate(FIRST) if item.nodeid.startswith(f)), len(FIRST)))
 
 
 @pytest.fixture(autouse=True)
