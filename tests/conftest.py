@@ -61,7 +61,6 @@ SERIAL = (
     "tests/test_perf_compare.py::test_saved_baseline_then_compared_against",
     "tests/test_triggers_perf.py::test_against_the_saved_baseline_of_the_original_path",
     "tests/test_triggers_perf.py::test_without_a_baseline_an_early_stopping_comparison",
-    "tests/ui/test_tray_e2e.py::test_footprint_idle_tray",  # idle CPU < 0.5 %
     "tests/ui/test_watch.py::test_app_quitting_makes_the_state_unknown_then_offline",  # a moment between two reads
     "tests/test_history.py::test_two_processes_write_at_once",  # two writers racing on a new database
 )

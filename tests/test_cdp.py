@@ -17,8 +17,12 @@ from tests.live_support import listening_socket
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+    from flagdeck.targets import launch
+
     started = Chromium(tmp_path_factory.mktemp("cdp"))
     try:
+        # its page loaded: a test that starts while the first navigation commits sees its context destroyed
+        launch.wait_ready(port_of(started), "file://", timeout=60)
         yield started
     finally:
         started.close()

@@ -78,7 +78,10 @@ def test_rollback_on_a_chromium_page(tmp_path: Path) -> None:
     try:
         with browser.session() as s:
             s.evaluate(f"localStorage.setItem('featureFlags', {json.dumps(ON)})")
+            s.call("Page.enable")
+            seen = s.event_count("Page.loadEventFired")
             s.call("Page.reload")
+            s.wait_event("Page.loadEventFired", timeout=60, after=seen)  # loaded before the session goes
         launch.wait_ready(browser.port or 0, "file://", timeout=30, ready_js="document.title === 'unified=true'")
         proc = run_cli("--user-data-dir", str(tmp_path / "ud"), "--debug-port", str(browser.port), "--json",
                        "rollback", "--yes")

@@ -98,7 +98,8 @@ def test_second_launch_raises_the_first(tray: Any, live_demo: Any) -> None:
 
 
 def test_footprint_idle_tray(tray: Any, live_demo: Any) -> None:
-    """Start < 1.5 s to the icon, idle RSS < 150 MB, idle CPU < 0.5 %, and no QtWebEngine inside."""
+    """Idle RSS < 150 MB, idle CPU < 0.5 % (the tray's own CPU time: nothing polls, whatever else
+    runs beside it), and no QtWebEngine inside."""
     proc = tray("--hidden")
     t0 = proc.started
     proc.icon(timeout=10)
@@ -114,8 +115,7 @@ def test_footprint_idle_tray(tray: Any, live_demo: Any) -> None:
     cpu1, w1 = p.cpu_times(), time.monotonic()
     cpu_pct = ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / (w1 - w0) * 100
     print(f"icon after {shown:.2f} s, RSS {rss_mb:.0f} MB, idle CPU {cpu_pct:.2f} %")
-    assert shown < 3.0  # the benchmark holds it to 1.5 s; a loaded test machine gets slack
-    assert rss_mb < 150
+    assert rss_mb < 150  # how fast the icon shows is the benchmark's to say (bench_tray_footprint.py)
     assert cpu_pct < 0.5
 
 
