@@ -24,6 +24,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from flagdeck.redact import Redactor
 
 DB_NAME = "history.sqlite3"
+LOCK_WAIT = 15.0  # seconds another flagdeck process may hold the database
 KINDS = ("flag-write", "restore", "rollback", "compare", "verify", "evidence-export", "timed-revert")
 HOWS = ("cli", "tray", "console", "api", "fleet", "timer")
 Outcome = Literal["ok", "failed"]
@@ -144,24 +146,44 @@ def db_path() -> Path:
     return paths.data_dir() / DB_NAME
 
 
-def _connect(path: Path | None = None) -> sqlite3.Connection:
+def _connect(path: Path | None = None, wait: float = LOCK_WAIT) -> sqlite3.Connection:
+    """The database, set up (WAL, schema). SQLite answers "locked" without waiting where waiting
+    could deadlock (a new file being switched to WAL, or migrated, by another process at the same
+    moment): the set-up is tried again for ``wait`` seconds before the database counts as unusable."""
     path = path or db_path()
-    try:
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        conn = sqlite3.connect(path, timeout=15, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout = 15000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        _migrate(conn, path)
-    except sqlite3.DatabaseError as exc:
-        raise StorageUnreadable(f"history database {path} is unusable: {exc}") from None
+    deadline = time.monotonic() + wait
+    while True:
+        conn: sqlite3.Connection | None = None
+        try:
+            if not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            conn = sqlite3.connect(path, timeout=wait, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            _migrate(conn, path)
+            break
+        except sqlite3.OperationalError as exc:
+            if conn is not None:
+                conn.close()
+            if not _busy(exc) or time.monotonic() >= deadline:
+                raise StorageUnreadable(f"history database {path} is unusable: {exc}") from None
+            time.sleep(0.02)
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            raise StorageUnreadable(f"history database {path} is unusable: {exc}") from None
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         with contextlib.suppress(OSError):
             if side.exists() and side.stat().st_mode & 0o077:
                 side.chmod(0o600)
     return conn
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or \
+        "locked" in str(exc) or "busy" in str(exc)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -172,7 +194,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise StorageUnreadable(f"history database {path} was written by a newer flagdeck (schema {version})",
                                 hint="upgrade flagdeck")
     conn.execute("BEGIN IMMEDIATE")  # two processes opening a new file at once: one migrates
-    try:
+    try:  # (BEGIN itself failing leaves no transaction to roll back: _connect tries again)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         for n in range(version, SCHEMA_VERSION):
             for statement in _MIGRATIONS[n].split(";"):
