@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flagdeck import private_files
+from flagdeck.desktop_entry import exec_value  # the XDG entry quoting (the menu entry uses it too)
 from flagdeck.errors import StorageUnreadable
 from flagdeck.executable import launcher
 
@@ -41,17 +42,6 @@ class Autostart(Protocol):
     def enable(self, command: list[str]) -> None: ...
 
     def disable(self) -> None: ...
-
-
-def _desktop_exec(command: list[str]) -> str:
-    """An ``Exec=`` value: arguments quoted per the Desktop Entry spec (and ``%`` doubled)."""
-    out = []
-    for arg in command:
-        text = arg.replace("%", "%%")
-        if any(c in text for c in ' \t\n"\'\\><~|&;$*?#()`'):
-            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$") + '"'
-        out.append(text)
-    return " ".join(out)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -104,7 +94,7 @@ class XdgAutostart:
             "Name=flagdeck",
             "GenericName=Feature flag tray",
             "Comment=Feature flags, Level-1 rollback and verification for Electron/Chromium apps",
-            f"Exec={_desktop_exec(command)}",
+            f"Exec={exec_value(command)}",
             *([f"Icon={self.icon}"] if self.icon else []),
             "Terminal=false",
             "Categories=Development;",
