@@ -131,19 +131,8 @@ def rollback_done(summary: RollbackSummary | dict[str, Any]) -> Delivery | None:
     Returns None when no webhook is set up (or the config is unreadable); never raises into
     the rollback.
     """
-    if isinstance(summary, dict):
-        summary = RollbackSummary.from_json(summary)
-    try:
-        hooks = config.load()
-    except FlagdeckError as exc:
-        print(f"flagdeck: team alert not queued: {exc}", file=sys.stderr)
-        return None
-    if not hooks:
-        return None
-    title = headline(summary)
-    bodies = {kind: build(kind, summary) for kind in {h.kind for h in hooks}}
-    queued = [outbox.enqueue(h.name, "rollback", title, bodies[h.kind]) for h in hooks]
-    return Delivery(lambda: [outbox.deliver(p) for p in queued], wait_at_exit=True)
+    done = RollbackSummary.from_json(summary) if isinstance(summary, dict) else summary
+    return event_done("rollback", headline(done), lambda kind: build(kind, done))
 
 
 def event_done(event: str, title: str, body: Callable[[str], dict[str, Any]]) -> Delivery | None:
