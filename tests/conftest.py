@@ -296,6 +296,27 @@ def unleash() -> Iterator[Any]:
 BUNDLE_BUILD_SECONDS: list[float] = []
 
 
+@pytest.fixture
+def file_keyring(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A real keyring backend writing to the test's data dir, chosen explicitly (as a user would);
+    its file's path. Afterwards the test's alert deliveries are done with (nothing to report at
+    pytest's exit)."""
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    from flagdeck import notify
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        yield Path(PlaintextKeyring().file_path)
+    finally:
+        keyring.set_keyring(previous)
+        with notify._lock:
+            notify._running.clear()
+
+
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``./flagdeck.sh package`` with this venv (no install step), into a private folder."""

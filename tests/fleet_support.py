@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import keyring
-import pytest
 
 from flagdeck.storage.flags import FlagDocument
 from flagdeck.storage.leveldb_store import LevelDBStore
@@ -32,17 +28,3 @@ def stored_flags(leveldb: Path, origin: str = "file://", key: str = "featureFlag
     """The flag document on disk (read from a private copy of the LevelDB)."""
     with LevelDBStore.open_read(leveldb) as store:
         return FlagDocument.parse(store.get(origin, key)).values
-
-
-@pytest.fixture
-def file_keyring(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A real keyring backend writing to the test's data dir, chosen explicitly (as a user would)."""
-    from keyrings.alt.file import PlaintextKeyring
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(PlaintextKeyring())
-    try:
-        yield Path(PlaintextKeyring().file_path)
-    finally:
-        keyring.set_keyring(previous)

@@ -26,7 +26,7 @@ from flagdeck.storage import codec
 from flagdeck.targets.resolve import TargetOptions, resolve
 from tests.conftest import REPO, cli_json, leveldb_dump, needs_chromium, run_cli
 from tests.engines import chromium as chromium_engine
-from tests.fleet_support import FLAG, definitions, file_keyring, stored_flags  # noqa: F401
+from tests.fleet_support import FLAG, definitions, stored_flags
 
 OLD_KEY, OLD_ORIGIN = "featureFlagsOld", "http://localhost:5173"  # '{"USE_UNIFIED_DB_SERVICE":false}' there
 N, SHARE = 50, 50
@@ -83,7 +83,7 @@ def _flags_json(profile: Path) -> dict[str, Any] | None:
 
 
 def test_pin_release_kill_switch_alert_and_evidence(qtwe_profile: Path, tmp_path: Path,
-                                                    file_keyring: Path) -> None:  # noqa: F811
+                                                    file_keyring: Path) -> None:
     """On a closed app's profile: in sync; a local change pins the flag (the fleet leaves it);
     release gives it back to the fleet; the fleet's kill switch runs the Level-1 rollback. Each
     outcome is in ``fleet status``, the history (as ``fleet``), the team's webhook and the

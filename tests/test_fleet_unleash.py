@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import FLAGS_ON, cli_json, run_cli
-from tests.fleet_support import FLAG, file_keyring, stored_flags  # noqa: F401
+from tests.fleet_support import FLAG, stored_flags
 
 
 def _flag(unleash: Any, on: bool) -> None:
@@ -30,7 +30,7 @@ def _actions(out: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_a_flag_flipped_in_unleash_reaches_a_closed_apps_profile(unleash: Any, qtwe_profile: Path,
-                                                                file_keyring: Path) -> None:  # noqa: F811
+                                                                file_keyring: Path) -> None:
     target = ["--user-data-dir", str(qtwe_profile)]
     leveldb = qtwe_profile / "Local Storage" / "leveldb"
     _flag(unleash, True)
@@ -83,7 +83,7 @@ def test_a_flag_flipped_in_unleash_reaches_a_closed_apps_profile(unleash: Any, q
 
 
 def test_a_flag_flipped_in_unleash_reaches_the_live_demo_target(unleash: Any, start_demo: Any,
-                                                                file_keyring: Path) -> None:  # noqa: F811
+                                                                file_keyring: Path) -> None:
     """Live: the write is confirmed on the app's disk and the page runs the new value; the kill
     switch runs the verified Level-1 rollback."""
     demo = start_demo()

@@ -76,19 +76,9 @@ class Hook:
 
 
 @pytest.fixture(autouse=True)
-def file_keyring(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A real keyring backend writing to the test's data dir, chosen explicitly (as a user would)."""
-    from keyrings.alt.file import PlaintextKeyring
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(PlaintextKeyring())
-    try:
-        yield Path(PlaintextKeyring().file_path)
-    finally:
-        keyring.set_keyring(previous)
-        with notify._lock:  # this test's deliveries are done with: nothing to report at pytest's exit
-            notify._running.clear()
+def keyring_of_the_test(file_keyring: Path) -> Path:
+    """Every test here keeps its webhook URLs in a real keyring of its own (tests/conftest.py)."""
+    return file_keyring
 
 
 @pytest.fixture

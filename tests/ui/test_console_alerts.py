@@ -10,25 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from flagdeck import notify
-
-
-@pytest.fixture
-def file_keyring(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from keyrings.alt.file import PlaintextKeyring
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(PlaintextKeyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-        with notify._lock:
-            notify._running.clear()
 
 
 @pytest.fixture
@@ -57,7 +41,7 @@ def receiver() -> Iterator[list[dict[str, Any]]]:
         server.server_close()
 
 
-def test_setup_test_and_remove(console_on: Any, live_demo: Any, file_keyring: None,
+def test_setup_test_and_remove(console_on: Any, live_demo: Any, file_keyring: Path,
                                receiver: list[dict[str, Any]]) -> None:
     from flagdeck.ui.console.alerts_dialog import AlertsDialog
 
